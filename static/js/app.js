@@ -1,0 +1,26 @@
+// Small, CSP-safe behaviour: htmx error reporting and auto-submitting selects. No inline scripts anywhere.
+(function () {
+  "use strict";
+  function showError(message) {
+    var box = document.getElementById("htmx-error");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    window.clearTimeout(showError.timer);
+    showError.timer = window.setTimeout(function () { box.hidden = true; }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var label = document.body.dataset.errorLabel || "Request failed";
+    showError(label + " (" + xhr.status + ")");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError(document.body.dataset.offlineLabel || "The server did not answer. Check the connection and retry.");
+  });
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("select[data-autosubmit]")) {
+      el.form.requestSubmit();
+    }
+  });
+})();

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from voipadmin.roles import ROLE_LABELS, role_of
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The current user's role for the user menu, computed once per request."""
+    user = getattr(request, "user", None)
+    role = role_of(user) if user is not None else None
+    return {"user_role": role, "user_role_label": ROLE_LABELS.get(role) if role else None}

@@ -1,0 +1,46 @@
+"""Models that belong to no single app: the audit log, and the permissions that name the product's actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One change the product made, or tried to make, in the cloud or the mirror: who, when, what, result."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("ok")
+        FAILED = "failed", _("failed")
+        UNKNOWN = "unknown", _("unknown")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Kept beside the foreign key so the log still names the actor after the account is gone, and for jobs.
+    actor_name = models.CharField(_("actor"), max_length=150)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    result = models.CharField(_("result"), max_length=16, choices=Result.choices, db_index=True)
+    device_id = models.CharField(_("device"), max_length=64, blank=True, db_index=True)
+    target = models.CharField(_("target"), max_length=128, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        default_permissions = ("view",)
+        permissions = [
+            ("run_safe_fixes", _("Can run the safe fixes (VoIP auth user, exchange code, re-check)")),
+            ("start_reconciliation", _("Can start a reconciliation run")),
+            ("manage_schedules", _("Can change and pause scheduled jobs")),
+            ("make_test_purchase", _("Can make a test purchase on a sandbox-backed install")),
+        ]
+        indexes = [models.Index(fields=["device_id", "-created_at"], name="audit_device_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.result}"
