@@ -10,7 +10,7 @@ from django.test import Client
 
 from voipadmin.roles import OPS, SUPPORT, VIEWER, ensure_roles
 
-pytest_plugins = ["tests.fixtures.celery"]
+pytest_plugins = ["tests.fixtures.celery", "tests.fixtures.sandbox"]
 
 _DB_FIXTURES = {
     "db",

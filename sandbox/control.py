@@ -1,0 +1,178 @@
+"""/_control: unsigned, loopback-only hooks for tests and demos (stats, faults, reset, WeChat truth)."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from sandbox import catalog as C
+from sandbox.cloud import complete_payment
+from sandbox.errors import ControlError
+from sandbox.faults import FaultError
+from sandbox.store import now_ms
+
+if TYPE_CHECKING:
+    from sandbox.server import App
+
+DISAGREE_SQL = """
+SELECT d.id FROM devices d
+JOIN openids o ON o.user_id = d.auth_user_id AND o.app_id = d.app_id
+LEFT JOIN wx_auth w ON w.open_id = o.open_id AND w.sn = d.uuid
+WHERE d.has_voip = 1 AND d.is_auth != COALESCE(w.status, 0)
+ORDER BY d.seq
+"""
+AGREE_SQL = """
+SELECT d.id, d.uuid, d.app_id, d.model_id, d.is_auth, o.open_id, w.status FROM devices d
+JOIN openids o ON o.user_id = d.auth_user_id AND o.app_id = d.app_id
+LEFT JOIN wx_auth w ON w.open_id = o.open_id AND w.sn = d.uuid
+WHERE d.has_voip = 1 AND d.is_auth = COALESCE(w.status, 0)
+ORDER BY d.seq
+"""
+
+
+def stats(app: App, body: Any) -> dict:
+    s = app.store
+    disagree = [r[0] for r in s.query(DISAGREE_SQL)]
+    saves = {r[0]: r[1] for r in s.query("SELECT device_id, n FROM save_wx ORDER BY device_id")}
+    codes = {"valid": 0, "used": 0, "expired": 0}
+    codes.update({r[0]: r[1] for r in s.query("SELECT state, COUNT(*) FROM exchange_codes GROUP BY state")})
+    return {
+        "homes": s.scalar("SELECT COUNT(*) FROM homes"),
+        "users": s.scalar("SELECT COUNT(*) FROM users"),
+        "devices": s.scalar("SELECT COUNT(*) FROM devices"),
+        "voip_devices": s.scalar("SELECT COUNT(*) FROM devices WHERE has_voip = 1"),
+        "commodities": sum(len(C.SITES) for _ in C.COMMODITIES),
+        "malls": len(C.MALLS),
+        "orders": s.scalar("SELECT COUNT(*) FROM orders"),
+        "orders_by_status": {
+            r[0]: r[1] for r in s.query("SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status")
+        },
+        "subscriptions": s.scalar("SELECT COUNT(*) FROM subscriptions"),
+        "subscriptions_by_status": {
+            str(r[0]): r[1]
+            for r in s.query("SELECT status, COUNT(*) FROM subscriptions GROUP BY status ORDER BY status")
+        },
+        "exchange_codes": codes,
+        "auth_disagree": len(disagree),
+        "auth_disagree_devices": disagree,
+        "save_wx_voip_auth": saves,
+        "save_wx_voip_auth_total": sum(saves.values()),
+        "wechat_authorizations": s.scalar("SELECT COUNT(*) FROM wx_auth WHERE status = 1"),
+        "faults": app.faults.snapshot(),
+        "world": app.store.world,
+    }
+
+
+def get_faults(app: App, body: Any) -> dict:
+    return app.faults.snapshot()
+
+
+def set_faults(app: App, body: Any) -> dict:
+    try:
+        return app.faults.set(body or {})
+    except FaultError as exc:
+        raise ControlError(400, str(exc)) from None
+
+
+def expire_tokens(app: App, body: Any) -> dict:
+    return {"expired": {"cloud": app.cloud_tokens.expire_all(), "wechat": app.wechat.expire_all()}}
+
+
+def reset(app: App, body: Any) -> dict:
+    seconds = app.store.reset()
+    app.flips = 0
+    app.faults.reset_counters()
+    return {"ok": True, "seconds": round(seconds, 4)}
+
+
+def flip(app: App, body: Any) -> dict:
+    count = (body or {}).get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ControlError(400, "count must be a non-negative integer")
+    with app.store.write() as conn:
+        rows = conn.execute(AGREE_SQL).fetchall()
+        rng = random.Random(f"{app.seed}:flip:{app.flips}")
+        app.flips += 1
+        chosen = rng.sample(rows, min(count, len(rows)))
+        now = now_ms()
+        for r in chosen:
+            new = 1 - (r["status"] if r["status"] is not None else 0)
+            conn.execute(
+                "INSERT INTO wx_auth VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT(open_id, sn) DO UPDATE SET status=?, updated=?",
+                (r["open_id"], r["uuid"], r["app_id"], r["model_id"], new, now, new, now),
+            )
+    return {"devices": sorted(r["id"] for r in chosen)}
+
+
+def clear(app: App, body: Any) -> dict:
+    openid = (body or {}).get("openid")
+    if not isinstance(openid, str) or not openid:
+        raise ControlError(400, "openid is required")
+    with app.store.write() as conn:
+        n = conn.execute("DELETE FROM wx_auth WHERE open_id = ?", (openid,)).rowcount
+    return {"cleared": n}
+
+
+def pay(app: App, body: Any) -> dict:
+    order_id = (body or {}).get("orderId")
+    if not isinstance(order_id, str):
+        raise ControlError(400, "orderId is required")
+    if app.store.one("SELECT 1 FROM orders WHERE order_id = ?", (order_id,)) is None:
+        raise ControlError(404, "no such order")
+    done = complete_payment(app, order_id)
+    if done is None:
+        raise ControlError(409, "the order is not awaiting payment")
+    return done
+
+
+def touch_order(app: App, body: Any) -> dict:
+    body = body or {}
+    order_id, status = body.get("orderId"), body.get("orderStatus")
+    if not isinstance(order_id, str) or status not in C.ORDER_STATUSES:
+        raise ControlError(400, "orderId and a known orderStatus are required")
+    with app.store.write() as conn:
+        row = conn.execute("SELECT gmt_modified FROM orders WHERE order_id = ?", (order_id,)).fetchone()
+        if row is None:
+            raise ControlError(404, "no such order")
+        modified = max(now_ms(), row[0] + 1)
+        conn.execute(
+            "UPDATE orders SET status = ?, gmt_modified = ?, pay_due = NULL WHERE order_id = ?",
+            (status, modified, order_id),
+        )
+        conn.execute("UPDATE subscriptions SET gmt_modified = ? WHERE order_id = ?", (modified, order_id))
+    return {"orderId": order_id, "orderStatus": status, "gmtModified": modified}
+
+
+def exchange_codes(app: App, body: Any) -> list[dict]:
+    rows = app.store.query("SELECT * FROM exchange_codes ORDER BY seq")
+    return [
+        {
+            "code": r["code"],
+            "state": r["state"],
+            "catalogCode": r["catalog_code"],
+            "serviceCode": r["service_code"],
+            "expireTime": r["expire_time"],
+            "usedBy": r["used_by"],
+        }
+        for r in rows
+    ]
+
+
+def health(app: App, body: Any) -> dict:
+    return {"ok": True, "world": app.store.world}
+
+
+ROUTES = {
+    ("GET", "stats"): stats,
+    ("GET", "faults"): get_faults,
+    ("POST", "faults"): set_faults,
+    ("POST", "tokens/expire"): expire_tokens,
+    ("POST", "reset"): reset,
+    ("POST", "wechat/flip"): flip,
+    ("POST", "wechat/clear"): clear,
+    ("POST", "pay"): pay,
+    ("POST", "touch-order"): touch_order,
+    ("GET", "exchange-codes"): exchange_codes,
+    ("GET", "health"): health,
+}
