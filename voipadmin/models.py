@@ -44,3 +44,39 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.result}"
+
+
+class SyncRun(models.Model):
+    """One pass of a mirror sync (devices or mall): when, how far it got, and what failed."""
+
+    class Kind(models.TextChoices):
+        DEVICES = "devices", _("devices")
+        DEVICE = "device", _("one device")
+        MALL = "mall", _("mall")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        PARTIAL = "partial", _("partial")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
+    trigger = models.CharField(_("trigger"), max_length=16, default="command")
+    full = models.BooleanField(_("full pass"), default=False)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The cloud's clock at the start of the pass: the next incremental pass asks for changes since then.
+    since = models.DateTimeField(_("changes since"), null=True, blank=True)
+    watermark = models.DateTimeField(_("watermark"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict)
+    errors = models.JSONField(_("errors"), default=list)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.state}"

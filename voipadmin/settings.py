@@ -166,6 +166,8 @@ WECHAT_APP_SECRETS: dict[str, str] = env.dict(
 )
 # True where the cloud is the bundled sandbox: enables test purchases from the device page.
 SANDBOX_BACKED = env.bool("SANDBOX_BACKED", default=CLOUD_BASE_URL.startswith("http://127.0.0.1:8001"))
+# Fill an empty mirror when a worker starts (make run sets it, so a fresh demo shows data at once).
+SYNC_ON_WORKER_START = env.bool("SYNC_ON_WORKER_START", default=False)
 RECONCILE_MODE = env.str("RECONCILE_MODE", default="fix")
 if RECONCILE_MODE not in {"fix", "report"}:
     raise ImproperlyConfigured("RECONCILE_MODE must be 'fix' or 'report'.")

@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
-from voipadmin import views
+from voipadmin import schedule_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -14,5 +14,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("search/", views.search, name="search"),
+    path("audit/", views.audit_list, name="audit"),
+    path("schedules/", schedule_views.schedule_list, name="schedules"),
+    path("schedules/<int:pk>/", schedule_views.schedule_update, name="schedule-update"),
     path("admin/", admin.site.urls),
+    path("", include("devices.urls")),
+    path("mall/", include("mall.urls")),
 ]

@@ -17,6 +17,14 @@
   document.addEventListener("htmx:sendError", function () {
     showError(document.body.dataset.offlineLabel || "The server did not answer. Check the connection and retry.");
   });
+  // An error answer carrying X-Error-Fragment is a fragment that says what failed: swap it in like a success.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.getResponseHeader("X-Error-Fragment")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("select[data-autosubmit]")) {

@@ -21,7 +21,8 @@ def _paths(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
             yield from _paths(entry, pattern)
         elif isinstance(entry, URLPattern):
             # Fill converters with a harmless value; strip regex anchors from admin's re_path patterns.
-            path = re.sub(r"<(?:\w+:)?\w+>", "x1", pattern)
+            path = re.sub(r"<int:\w+>", "1", pattern)
+            path = re.sub(r"<(?:\w+:)?\w+>", "x1", path)
             path = (
                 re.sub(r"\(\?P<\w+>[^)]*\)", "x1", path).replace("^", "").replace("$", "").replace("\\", "")
             )

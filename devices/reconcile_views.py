@@ -1,0 +1,172 @@
+"""Reconciliation pages (runs, a run's drift) and the device page's VoIP re-check and authorization link."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from devices import selectors
+from devices.forms import ReconciliationItemFilterForm, ReconciliationStartForm
+from devices.models import ReconciliationRun
+from devices.services.reconcile import RunAlreadyRunning, reconciliation_start, voip_auth_recheck
+from devices.views import _device_body, _get_device, device_context
+from voipadmin.clients import CloudClient
+from voipadmin.clients.errors import CloudError
+from voipadmin.paging import mark_error_fragment, paginate, render_list
+
+# htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
+
+
+def _get_run(run_id: int) -> ReconciliationRun:
+    return get_object_or_404(ReconciliationRun.objects.select_related("requested_by"), pk=run_id)
+
+
+@require_GET
+def reconciliation_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "page": paginate(request, selectors.reconciliation_runs()),
+        "can_start": request.user.has_perm("voipadmin.start_reconciliation"),
+        "start_form": ReconciliationStartForm(),
+    }
+    return render_list(request, "devices/reconciliation_list.html", "run-table", context)
+
+
+@require_GET
+def reconciliation_row(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One run's row, polled by the list while the run is running (the finished row stops polling)."""
+    return render(request, "devices/reconciliation_list.html#run-row", {"run": _get_run(run_id)})
+
+
+@require_POST
+@permission_required("voipadmin.start_reconciliation", raise_exception=True)
+def reconciliation_start_view(request: HttpRequest) -> HttpResponse:
+    form = ReconciliationStartForm(request.POST)
+    dry_run = form.is_valid() and form.cleaned_data["dry_run"]
+    try:
+        run = reconciliation_start(
+            trigger=ReconciliationRun.Trigger.USER, dry_run=dry_run, actor=request.user
+        )
+    except RunAlreadyRunning as exc:
+        messages.error(request, str(exc))
+    else:
+        from devices.tasks import reconciliation_run_task
+
+        transaction.on_commit(lambda: reconciliation_run_task.delay(run.pk))
+        text = _("Run #%(pk)d started (dry run).") if dry_run else _("Run #%(pk)d started.")
+        messages.success(request, text % {"pk": run.pk})
+    url = reverse("devices:reconciliation-list")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_GET
+def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _get_run(run_id)
+    form = ReconciliationItemFilterForm(request.GET)
+    valid = form.is_valid()
+    items = selectors.reconciliation_items(run=run, filters=form.cleaned_data if valid else {})
+    if valid and request.GET.get("format") == "csv":
+        return _csv(run, items)
+    context = {"run": run, "form": form, "page": paginate(request, items if valid else items.none())}
+    return render_list(
+        request, "devices/reconciliation_detail.html", "item-table", context, status=200 if valid else 400
+    )
+
+
+@require_GET
+def reconciliation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The run's facts and counts, polled by its page while it runs."""
+    return render(request, "devices/reconciliation_detail.html#run-summary", {"run": _get_run(run_id)})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else str(int(value))
+
+
+def _csv_lines(items: object) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # a BOM, so spreadsheet programs read UTF-8
+    yield writer.writerow(
+        [
+            "device_id",
+            "user_id",
+            "drift",
+            "cloud_before",
+            "wechat_authorized",
+            "observed_at",
+            "cloud_changed_at",
+            "outcome",
+            "reason",
+            "detail",
+        ]
+    )
+    for item in items.iterator(chunk_size=2000):  # type: ignore[attr-defined]
+        yield writer.writerow(
+            [
+                item.device_id,
+                item.user_id,
+                _yes_no(item.drift),
+                _yes_no(item.cloud_before),
+                _yes_no(item.wechat_authorized),
+                timezone.localtime(item.observed_at).isoformat() if item.observed_at else "",
+                timezone.localtime(item.cloud_changed_at).isoformat() if item.cloud_changed_at else "",
+                item.outcome,
+                item.reason,
+                item.detail,
+            ]
+        )
+
+
+def _csv(run: ReconciliationRun, items: object) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(items), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reconciliation-{run.pk}.csv"'
+    return response
+
+
+# -- the device page -------------------------------------------------------------------------------------------
+@require_POST
+@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
+def device_recheck(request: HttpRequest, device_id: str) -> HttpResponse:
+    """Observe the device in WeChat now and push a drift to the cloud as a run would (audited)."""
+    device = _get_device(request, device_id)
+    outcome = voip_auth_recheck(actor=request.user, device=device)
+    if outcome.ok:
+        return _device_body(request, device, fix_message=outcome.message)
+    return _device_body(request, device, status=502, fix_error=outcome.message)
+
+
+@require_GET
+@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
+def device_voip_authorization(request: HttpRequest, device_id: str) -> HttpResponse:
+    """What the mini program passes to wx.requestDeviceVoIP for this device, asked from the cloud now."""
+    device = _get_device(request, device_id)
+    context: dict[str, object] = {"device": device}
+    status = 200
+    try:
+        context["authorization"] = CloudClient.from_settings().voip_service_authorization(
+            device.device_id, device.name, device.uuid
+        )
+        context["asked_at"] = timezone.now()
+    except CloudError as exc:
+        context["error"] = exc.message or str(exc)
+        status = 502
+    if request.htmx:
+        template = "devices/device_detail.html#voip-authorization"
+    else:  # without JavaScript the link opens the device page with the section filled in
+        template, context = "devices/device_detail.html", {**device_context(request, device), **context}
+    return mark_error_fragment(render(request, template, context, status=status))

@@ -1,0 +1,112 @@
+"""Reads of the device mirror: the only place that builds the devices app's list querysets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from devices.models import (
+    CloudUser,
+    Device,
+    DeviceService,
+    DeviceVasType,
+    Home,
+    ReconciliationItem,
+    ReconciliationRun,
+    VoipAuthState,
+)
+
+
+def home_list(*, filters: dict[str, Any]) -> QuerySet[Home]:
+    qs = Home.objects.annotate(device_count=Count("devices"))
+    if q := filters.get("q"):
+        qs = qs.filter(Q(owner_id=q) | Q(name__icontains=q))
+    return qs.order_by("name", "owner_id")
+
+
+def home_devices(*, home: Home) -> QuerySet[Device]:
+    return Device.objects.filter(home=home).select_related("voip_auth").order_by("name", "device_id")
+
+
+def auth_state_q(state: str) -> Q:
+    """Cloud vs WeChat: in sync, drift, or never checked (no WeChat observation yet)."""
+    if state == "never":
+        return Q(voip_auth__isnull=True) | Q(voip_auth__wechat_authorized__isnull=True)
+    same = Q(voip_auth__is_auth=True, voip_auth__wechat_authorized=True) | Q(
+        voip_auth__is_auth=False, voip_auth__wechat_authorized=False
+    )
+    if state == "in_sync":
+        return same
+    return Q(voip_auth__wechat_authorized__isnull=False) & ~same
+
+
+def device_list(*, filters: dict[str, Any]) -> QuerySet[Device]:
+    qs = Device.objects.select_related("home", "voip_auth")
+    if q := filters.get("q"):
+        qs = qs.filter(Q(device_id=q) | Q(uuid=q) | Q(name__icontains=q))
+    if (vas_type := filters.get("vas_type")) is not None:
+        qs = qs.filter(Exists(DeviceVasType.objects.filter(device=OuterRef("pk"), vas_type=vas_type)))
+    if filters.get("voip") == "yes":
+        qs = qs.filter(voip_capable=True)
+    elif filters.get("voip") == "no":
+        qs = qs.filter(voip_capable=False)
+    if state := filters.get("auth"):
+        qs = qs.filter(auth_state_q(state))
+    if (days := filters.get("expiring")) is not None:
+        now = timezone.now()
+        ending = DeviceService.objects.filter(
+            device=OuterRef("pk"), is_permanent=False, end_at__gte=now, end_at__lte=now + timedelta(days=days)
+        )
+        qs = qs.filter(Exists(ending))
+    return qs.order_by("name", "device_id")
+
+
+def device_services(*, device: Device) -> list[DeviceService]:
+    return list(device.services.order_by("service_type", "code"))
+
+
+def voip_auth_for(*, device: Device) -> VoipAuthState | None:
+    try:
+        return VoipAuthState.objects.select_related("user").get(device=device)
+    except VoipAuthState.DoesNotExist:
+        return None
+
+
+def user_devices(*, user: CloudUser) -> QuerySet[Device]:
+    return (
+        Device.objects.filter(voip_auth__user=user)
+        .select_related("home", "voip_auth")
+        .order_by("home__name", "name", "device_id")
+    )
+
+
+def user_homes(*, user: CloudUser) -> QuerySet[Home]:
+    return (
+        Home.objects.filter(devices__voip_auth__user=user)
+        .annotate(device_count=Count("devices", distinct=True))
+        .distinct()
+        .order_by("name", "owner_id")
+    )
+
+
+# -- reconciliation ----------------------------------------------------------------------------------------------
+def reconciliation_runs() -> QuerySet[ReconciliationRun]:
+    # The list never shows the error lists; leave them in the database.
+    return (
+        ReconciliationRun.objects.select_related("requested_by")
+        .defer("errors")
+        .order_by("-started_at", "-id")
+    )
+
+
+def reconciliation_items(*, run: ReconciliationRun, filters: dict[str, Any]) -> QuerySet[ReconciliationItem]:
+    """A run's drift and failure rows, by outcome and device id (a prefix)."""
+    qs = run.items.all()
+    if outcome := filters.get("outcome"):
+        qs = qs.filter(outcome=outcome)
+    if device := filters.get("device"):
+        qs = qs.filter(device_id__startswith=device)
+    return qs.order_by("device_id")

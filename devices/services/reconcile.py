@@ -1,0 +1,837 @@
+"""Reconciliation of VoIP authorization: the cloud's stored ``isAuth`` against WeChat's observation.
+
+For every VoIP-capable device of the mirror: the cloud's auth user, ``isAuth`` and ``authUpdateTime``
+(getVoipAuthUser), the user's openId (getDeviceWXUserInfo), and WeChat's observation for (uuid as sn, model id,
+openId), one observation call per chunk of up to 50 devices sharing a model id. Where they disagree and the
+observation is newer than the cloud's last change, ``saveWXVoipAuth`` pushes WeChat's value — unless the run is
+a dry run or ``settings.RECONCILE_MODE == "report"``.
+
+Shape (DESIGN §4), built so several workers can share a run and a killed one loses nothing:
+
+- ``reconciliation_start`` refuses while a run is running (a cache lock with an expiry, renewed as the run makes
+  progress, plus the database state) and creates the run; ``reconciliation_execute`` does the work and is safe
+  to call again for the same run (a redelivered task continues where the last one stopped).
+- The work is planned once as ``ReconciliationChunk`` rows. A worker claims a chunk with a conditional update
+  (pending, or leased with an expired lease -> leased by me) and acts only when it changed one row.
+- Each device's step is idempotent: its row is unique per (run, device); a final row is never redone; a write
+  is marked ``fixing`` before it is sent, and the cloud is re-read before writing, so a chunk re-processed
+  after a crash confirms an earlier write instead of sending it twice.
+- Counts are kept per chunk and summed into the run, so re-processing a chunk never counts twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from devices.models import (
+    Device,
+    ReconciliationChunk,
+    ReconciliationItem,
+    ReconciliationRun,
+    VoipAuthState,
+)
+from voipadmin.audit import audit_record
+from voipadmin.clients import MAX_OBSERVATION_BATCH, CloudClient, WeChatClient
+from voipadmin.clients.errors import (
+    CloudError,
+    CloudUnavailable,
+    WeChatConfigError,
+    WeChatError,
+    WeChatQuotaExceeded,
+    WeChatRateLimited,
+)
+from voipadmin.clients.models import AuthObservation, VoipAuthUser
+from voipadmin.locks import LockHeld, cache_lock
+from voipadmin.models import AuditEvent
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = MAX_OBSERVATION_BATCH  # one observation call per chunk
+LOCK_KEY = "devices:reconcile:lock"
+# Renewed after every chunk, so it only has to outlast one chunk; a crashed run frees it after this.
+LOCK_TTL = 15 * 60
+LEASE = dt.timedelta(
+    minutes=10
+)  # far longer than one chunk takes (50 devices, 2 reads each, one observation)
+MAX_CHUNK_ATTEMPTS = 3
+READ_THREADS = 4  # the cloud's latency, not our code, bounds a chunk: read its devices side by side
+RATE_LIMIT_RETRIES = 6
+DEVICE_LOCK_TTL = 60
+AUDIT_FIX = "reconcile_fix"
+AUDIT_RECHECK = "voip_auth_recheck"
+COUNT_KEYS = ("total", "checked", "in_sync", "drift_found", "fixed", "reported", "skipped", "failed")
+
+Progress = Callable[[int], None]
+Outcome = ReconciliationItem.Outcome
+
+
+class RunAlreadyRunning(LockHeld):
+    """A reconciliation run is running; runs never overlap."""
+
+
+# -- the decision ------------------------------------------------------------------------------------------------
+class Verdict(StrEnum):
+    IN_SYNC = "in_sync"
+    FIX = "fix"
+    REPORT = "report"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str = ""
+
+
+def reconcile_decision(
+    *,
+    cloud_is_auth: bool,
+    cloud_changed_at: dt.datetime | None,
+    wechat_authorized: bool,
+    observed_at: dt.datetime,
+    dry_run: bool,
+    mode: str,
+) -> Decision:
+    """What to do with one device, given both sides; pure, so every rule is tested on its own."""
+    if cloud_is_auth == wechat_authorized:
+        return Decision(Verdict.IN_SYNC)
+    # A user may have granted or revoked after WeChat was observed: never overwrite a newer cloud state.
+    if cloud_changed_at is not None and observed_at <= cloud_changed_at:
+        return Decision(Verdict.SKIP, "stale_observation")
+    if dry_run:
+        return Decision(Verdict.REPORT, "dry_run")
+    if mode != "fix":
+        return Decision(Verdict.REPORT, "report_mode")
+    return Decision(Verdict.FIX, "fixed")
+
+
+def _cloud_changed_at(device_id: str, auth: VoipAuthUser) -> dt.datetime | None:
+    """The cloud's last change: ``authUpdateTime``, or where the cloud lacks it our last audited write."""
+    if auth.auth_update_time is not None:
+        return auth.auth_update_time
+    return (
+        AuditEvent.objects.filter(
+            device_id=device_id, action__in=[AUDIT_FIX, AUDIT_RECHECK], result=AuditEvent.Result.OK
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+# -- one device's two sides ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CloudSide:
+    auth: VoipAuthUser | None
+    open_id: str | None = None
+    error: str = ""  # a reason code when a read failed
+    detail: str = ""
+
+
+def read_cloud_side(client: CloudClient, device: Device) -> CloudSide:
+    """The cloud's auth user and state, and that user's openId in the device's mini program."""
+    try:
+        auth = client.get_voip_auth_user(device.device_id)
+    except CloudError as exc:
+        return CloudSide(None, error="cloud_read", detail=str(exc))
+    if auth is None or not auth.user_id:
+        return CloudSide(None)
+    try:
+        info = client.get_device_wx_user_info(device.wechat_app_id, auth.user_id, device_id=device.device_id)
+    except CloudError as exc:
+        return CloudSide(auth, error="openid", detail=str(exc))
+    return CloudSide(auth, info.open_id)
+
+
+def observe_with_backoff(
+    client: WeChatClient, model_id: str, pairs: list[tuple[str, list[str]]]
+) -> dict[tuple[str, str], AuthObservation]:
+    """One observation call, waiting and retrying on 45011 (calls too frequent); keyed by (sn, openid)."""
+    for attempt in range(RATE_LIMIT_RETRIES):
+        try:
+            seen = client.observe_authorization(model_id, pairs)
+            return {(o.sn, o.openid): o for o in seen}
+        except WeChatRateLimited:
+            if attempt == RATE_LIMIT_RETRIES - 1:
+                raise
+            # The sandbox counts per second and WeChat per minute; start short, back off to whole seconds.
+            time.sleep(min(0.25 * 2**attempt, 8.0))
+    raise AssertionError("unreachable")
+
+
+# -- the write -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FixResult:
+    outcome: str  # an Outcome value
+    reason: str
+    detail: str = ""
+    cloud_changed_at: dt.datetime | None = None
+
+
+def push_observation(
+    *,
+    client: CloudClient,
+    device: Device,
+    user_id: str,
+    observation: AuthObservation,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: str,
+    on_written: Callable[[FixResult], None] | None = None,
+) -> FixResult:
+    """Write WeChat's value with saveWXVoipAuth, after re-reading the cloud; audited like every safe fix.
+
+    The re-read makes the step idempotent (a value already there is not written again) and catches a change
+    made after the observation. Cloud first, outside any transaction; then the mirror, ``on_written`` (the
+    caller's own row) and the audit event in one atomic block.
+    """
+    try:
+        with cache_lock(f"devices:voip-auth:{device.device_id}", DEVICE_LOCK_TTL, "device busy"):
+            return _push_locked(
+                client=client,
+                device=device,
+                user_id=user_id,
+                observation=observation,
+                actor=actor,
+                action=action,
+                target=target,
+                on_written=on_written,
+            )
+    except LockHeld:
+        return FixResult(Outcome.SKIPPED, "device_busy")
+
+
+def _push_locked(
+    *,
+    client: CloudClient,
+    device: Device,
+    user_id: str,
+    observation: AuthObservation,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: str,
+    on_written: Callable[[FixResult], None] | None,
+) -> FixResult:
+    wanted = observation.authorized
+    try:
+        fresh = client.get_voip_auth_user(device.device_id)
+    except CloudError as exc:
+        return FixResult(Outcome.FAILED, "cloud_read", str(exc))
+    if fresh is None or fresh.user_id != user_id:
+        return FixResult(Outcome.SKIPPED, "user_changed")
+    if fresh.is_auth == wanted:
+        return FixResult(Outcome.SKIPPED, "already_in_sync", cloud_changed_at=fresh.auth_update_time)
+    changed_at = _cloud_changed_at(device.device_id, fresh)
+    if changed_at is not None and observation.observed_at <= changed_at:
+        return FixResult(Outcome.SKIPPED, "stale_observation", cloud_changed_at=changed_at)
+    before = {"is_auth": fresh.is_auth}
+    # When each side last changed: why this write was allowed (the observation is the newer).
+    why = f"observed in WeChat {_iso(observation.observed_at)}; cloud changed {_iso(changed_at) or 'never'}"
+    audit = {"actor": actor, "action": action, "device_id": device.device_id, "target": target}
+    try:
+        client.save_wx_voip_auth(device.device_id, int(wanted))
+    except CloudError as exc:
+        unknown = isinstance(exc, CloudUnavailable) and exc.outcome_unknown
+        result = AuditEvent.Result.UNKNOWN if unknown else AuditEvent.Result.FAILED
+        audit_record(**audit, result=result, before=before, detail=f"{exc} ({why})")
+        if unknown:
+            _queue_refresh(device.device_id)
+        return FixResult(Outcome.FAILED, "outcome_unknown" if unknown else "cloud_refused", str(exc))
+    now = timezone.now()
+    # The cloud moved authUpdateTime to its own clock; ours is close enough for the page until the next sync.
+    done = FixResult(Outcome.FIXED, "fixed", cloud_changed_at=now)
+    with transaction.atomic():
+        VoipAuthState.objects.filter(device_id=device.device_id).update(
+            is_auth=wanted, cloud_auth_updated_at=now, synced_at=now
+        )
+        if on_written is not None:
+            on_written(done)
+        audit_record(
+            **audit,
+            result=AuditEvent.Result.OK,
+            before=before,
+            after={"is_auth": wanted},
+            detail=why,
+        )
+    return done
+
+
+def _queue_refresh(device_id: str) -> None:
+    from devices.tasks import device_refresh_task
+
+    delay = max(5.0, 2 * settings.CLOUD_TIMEOUT)
+    transaction.on_commit(lambda: device_refresh_task.apply_async((device_id,), countdown=delay))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _mirror_observation(
+    device_id: str, cloud: VoipAuthUser, observation: AuthObservation, run_id: int | None
+) -> None:
+    """Store WeChat's side, and the cloud's side as just read when it is still the mirrored auth user."""
+    values: dict[str, Any] = {
+        "wechat_authorized": observation.authorized,
+        "wechat_observed_at": observation.observed_at,
+        "wechat_observed_run_id": run_id,
+    }
+    VoipAuthState.objects.filter(device_id=device_id).update(**values)
+    VoipAuthState.objects.filter(device_id=device_id, user_id=cloud.user_id).update(
+        is_auth=cloud.is_auth, cloud_auth_updated_at=cloud.auth_update_time
+    )
+
+
+# -- starting a run ------------------------------------------------------------------------------------------
+def reconciliation_start(
+    *,
+    trigger: str,
+    dry_run: bool = False,
+    actor: AbstractBaseUser | None = None,
+    device_id: str = "",
+) -> ReconciliationRun:
+    """Create a run, or raise ``RunAlreadyRunning``; ``reconciliation_execute`` then does the work."""
+    token = uuid.uuid4().hex
+    refused = _("A reconciliation run is already running; wait for it to finish.")
+    if not cache.add(LOCK_KEY, token, LOCK_TTL):
+        raise RunAlreadyRunning(refused)
+    try:
+        _abandon_stale_runs()
+        # The lock can be lost (cache flushed, expired); the database still knows a live run.
+        if ReconciliationRun.objects.filter(state=ReconciliationRun.State.RUNNING).exists():
+            raise RunAlreadyRunning(refused)
+        with transaction.atomic():
+            run = ReconciliationRun.objects.create(
+                trigger=trigger,
+                requested_by=actor if actor is not None and actor.is_authenticated else None,
+                dry_run=dry_run,
+                mode=settings.RECONCILE_MODE,
+                device_scope=device_id,
+                lock_token=token,
+                heartbeat_at=timezone.now(),
+            )
+            if actor is not None and actor.is_authenticated:
+                audit_record(
+                    actor=actor,
+                    action="reconciliation_start",
+                    result=AuditEvent.Result.OK,
+                    device_id=device_id,
+                    target=f"run {run.pk}",
+                    after={"dry_run": dry_run, "mode": run.mode},
+                )
+    except BaseException:
+        if cache.get(LOCK_KEY) == token:
+            cache.delete(LOCK_KEY)
+        raise
+    return run
+
+
+def _abandon_stale_runs() -> None:
+    """Fail running runs that made no progress for longer than the lock lives: their worker is gone."""
+    cutoff = timezone.now() - dt.timedelta(seconds=LOCK_TTL)
+    stale = ReconciliationRun.objects.filter(state=ReconciliationRun.State.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, started_at__lt=cutoff)
+    )
+    for run in stale:
+        since = (run.heartbeat_at or run.started_at).isoformat()
+        message = f"abandoned: no progress since {since}"
+        ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
+            state=ReconciliationRun.State.FAILED,
+            finished_at=timezone.now(),
+            errors=[*run.errors, message],
+            counts=_sum_counts(run),
+        )
+
+
+def _renew_lock(run: ReconciliationRun) -> None:
+    if cache.get(LOCK_KEY) in (run.lock_token, None):
+        cache.set(LOCK_KEY, run.lock_token, LOCK_TTL)
+
+
+def _release_lock(run: ReconciliationRun) -> None:
+    if run.lock_token and cache.get(LOCK_KEY) == run.lock_token:
+        cache.delete(LOCK_KEY)
+
+
+# -- planning and leasing chunks -----------------------------------------------------------------------------
+def _plan(run: ReconciliationRun) -> None:
+    """Split the run into chunks of up to 50 devices sharing (AppID, model id); done once per run."""
+    devices = Device.objects.filter(voip_capable=True).exclude(wechat_model_id="")
+    if run.device_scope:
+        devices = devices.filter(pk=run.device_scope)
+    rows = devices.order_by("wechat_app_id", "wechat_model_id", "device_id").values_list(
+        "wechat_app_id", "wechat_model_id", "device_id"
+    )
+    chunks: list[ReconciliationChunk] = []
+    current: ReconciliationChunk | None = None
+    for app_id, model_id, device_id in rows.iterator(chunk_size=2000):
+        if (
+            current is None
+            or (current.app_id, current.model_id) != (app_id, model_id)
+            or (len(current.device_ids) >= CHUNK_SIZE)
+        ):
+            current = ReconciliationChunk(run=run, seq=len(chunks), app_id=app_id, model_id=model_id)
+            chunks.append(current)
+        current.device_ids.append(device_id)
+    with transaction.atomic():
+        # Conditional: of two workers planning the same run, one writes the chunks.
+        if ReconciliationRun.objects.filter(pk=run.pk, planned_at=None).update(planned_at=timezone.now()):
+            ReconciliationChunk.objects.bulk_create(chunks, batch_size=500)
+            total = sum(len(c.device_ids) for c in chunks)
+            ReconciliationRun.objects.filter(pk=run.pk).update(counts={**_zero(), "total": total})
+
+
+def _claim(run: ReconciliationRun) -> tuple[ReconciliationChunk, str] | None:
+    """Lease the next chunk that is pending or whose lease expired; None when there is none left."""
+    now = timezone.now()
+    candidates = ReconciliationChunk.objects.filter(run=run).filter(
+        Q(state=ReconciliationChunk.State.PENDING)
+        | Q(state=ReconciliationChunk.State.LEASED, lease_expires_at__lt=now)
+    )
+    for chunk in candidates.order_by("seq")[:20]:
+        token = uuid.uuid4().hex
+        claimed = (
+            ReconciliationChunk.objects.filter(pk=chunk.pk, state=chunk.state, lease_token=chunk.lease_token)
+            .filter(Q(state=ReconciliationChunk.State.PENDING) | Q(lease_expires_at__lt=now))
+            .update(
+                state=ReconciliationChunk.State.LEASED,
+                lease_token=token,
+                lease_expires_at=now + LEASE,
+                attempts=F("attempts") + 1,
+            )
+        )
+        if claimed == 1:
+            chunk.refresh_from_db()
+            return chunk, token
+    return None
+
+
+def _release(chunk: ReconciliationChunk, token: str) -> None:
+    """Give a chunk back (quota stop, a WeChat failure to retry): someone may take it again."""
+    ReconciliationChunk.objects.filter(pk=chunk.pk, lease_token=token).update(
+        state=ReconciliationChunk.State.PENDING, lease_token="", lease_expires_at=None
+    )
+
+
+def _complete(chunk: ReconciliationChunk, token: str, counts: dict[str, int]) -> bool:
+    """Mark a chunk done with its counts, only while we still hold its lease."""
+    return bool(
+        ReconciliationChunk.objects.filter(
+            pk=chunk.pk, state=ReconciliationChunk.State.LEASED, lease_token=token
+        ).update(state=ReconciliationChunk.State.DONE, counts=counts, finished_at=timezone.now())
+    )
+
+
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(COUNT_KEYS, 0)
+
+
+def _sum_counts(run: ReconciliationRun) -> dict[str, int]:
+    counts = _zero()
+    counts["total"] = int(run.counts.get("total") or 0)
+    done = ReconciliationChunk.objects.filter(run=run, state=ReconciliationChunk.State.DONE)
+    for chunk_counts in done.values_list("counts", flat=True):
+        for key in COUNT_KEYS[1:]:
+            counts[key] += int(chunk_counts.get(key) or 0)
+    return counts
+
+
+# -- processing a chunk --------------------------------------------------------------------------------------
+class _ChunkRetry(Exception):
+    """The chunk's observation failed in a way worth another attempt (WeChat busy, unavailable)."""
+
+
+@dataclass
+class _Context:
+    run: ReconciliationRun
+    cloud: CloudClient
+    wechat: Callable[[str], WeChatClient]
+    actor: AbstractBaseUser | None
+    pool: ThreadPoolExecutor
+
+
+def _item(run: ReconciliationRun, device_id: str, **values: Any) -> ReconciliationItem:
+    item, _ = ReconciliationItem.objects.update_or_create(run=run, device_id=device_id, defaults=values)
+    return item
+
+
+def _process_chunk(ctx: _Context, chunk: ReconciliationChunk, final_attempt: bool) -> dict[str, int]:
+    run = ctx.run
+    existing = {i.device_id: i for i in run.items.filter(device_id__in=chunk.device_ids)}
+    # A final row is never redone; a "fixing" row is looked at again (its write may or may not have landed).
+    todo = [d for d in chunk.device_ids if d not in existing or existing[d].outcome == Outcome.FIXING]
+    devices = Device.objects.in_bulk(todo)
+    for device_id in todo:
+        if device_id not in devices:
+            _item(run, device_id, outcome=Outcome.SKIPPED, reason="not_in_mirror")
+    present = [devices[d] for d in todo if d in devices]
+    sides = dict(zip(present, ctx.pool.map(lambda d: read_cloud_side(ctx.cloud, d), present), strict=True))
+
+    pairs: list[tuple[str, list[str]]] = []
+    watched: list[tuple[Device, CloudSide]] = []
+    for device, side in sides.items():
+        base = {"user_id": side.auth.user_id if side.auth else "", "detail": side.detail}
+        if side.error == "cloud_read":
+            _item(run, device.device_id, outcome=Outcome.FAILED, reason="cloud_read", **base)
+        elif side.auth is None:
+            _item(run, device.device_id, outcome=Outcome.SKIPPED, reason="no_auth_user", **base)
+        elif side.error:
+            _item(run, device.device_id, outcome=Outcome.FAILED, reason=side.error, **base)
+        elif not device.uuid:
+            _item(run, device.device_id, outcome=Outcome.SKIPPED, reason="no_sn", **base)
+        else:
+            pairs.append((device.uuid, [side.open_id]))
+            watched.append((device, side))
+
+    in_sync = 0
+    if pairs:
+        try:
+            seen = observe_with_backoff(ctx.wechat(chunk.app_id), chunk.model_id, pairs)
+        except WeChatQuotaExceeded:
+            raise
+        except (WeChatConfigError, WeChatError) as exc:
+            retryable = not isinstance(exc, WeChatConfigError)
+            if retryable and not final_attempt:
+                raise _ChunkRetry(str(exc)) from exc
+            for device, side in watched:
+                _item(
+                    run,
+                    device.device_id,
+                    outcome=Outcome.FAILED,
+                    reason="wechat",
+                    user_id=side.auth.user_id,
+                    detail=str(exc)[:500],
+                )
+            seen = None
+        if seen is not None:
+            for device, side in watched:
+                in_sync += _settle_device(ctx, device, side, seen.get((device.uuid, side.open_id)))
+    return _chunk_counts(run, chunk, in_sync)
+
+
+def _settle_device(
+    ctx: _Context, device: Device, side: CloudSide, observation: AuthObservation | None
+) -> int:
+    """Decide and act for one observed device; returns 1 when it was in sync (no row), else 0."""
+    run, auth = ctx.run, side.auth
+    assert auth is not None
+    row = {"user_id": auth.user_id, "cloud_before": auth.is_auth, "detail": ""}
+    if observation is None:
+        _item(run, device.device_id, outcome=Outcome.FAILED, reason="no_observation", **row)
+        return 0
+    _mirror_observation(device.device_id, auth, observation, run.pk)
+    row |= {"wechat_authorized": observation.authorized, "observed_at": observation.observed_at}
+    changed_at = _cloud_changed_at(device.device_id, auth)
+    row["cloud_changed_at"] = changed_at
+    decision = reconcile_decision(
+        cloud_is_auth=auth.is_auth,
+        cloud_changed_at=changed_at,
+        wechat_authorized=observation.authorized,
+        observed_at=observation.observed_at,
+        dry_run=run.dry_run,
+        mode=run.mode,
+    )
+    earlier = run.items.filter(device_id=device.device_id, outcome=Outcome.FIXING).first()
+    if decision.verdict == Verdict.IN_SYNC:
+        if earlier is not None:
+            # An earlier attempt of this run wrote the value and died before saying so.
+            _item(run, device.device_id, outcome=Outcome.FIXED, reason="confirmed", drift=True, **row)
+        return 1 if earlier is None else 0
+    if decision.verdict != Verdict.FIX:
+        outcome = Outcome.SKIPPED if decision.verdict == Verdict.SKIP else Outcome.REPORTED
+        _item(run, device.device_id, outcome=outcome, reason=decision.reason, drift=True, **row)
+        return 0
+    # Marked before the write: a crash between the write and the row is found and confirmed, not redone.
+    _item(run, device.device_id, outcome=Outcome.FIXING, reason="", drift=True, **row)
+
+    def mark_fixed(result: FixResult) -> None:
+        ReconciliationItem.objects.filter(run=run, device_id=device.device_id).update(
+            outcome=Outcome.FIXED, reason=result.reason, updated_at=timezone.now()
+        )
+
+    result = push_observation(
+        client=ctx.cloud,
+        device=device,
+        user_id=auth.user_id,
+        observation=observation,
+        actor=ctx.actor,
+        action=AUDIT_FIX,
+        target=f"run {run.pk}",
+        on_written=mark_fixed,
+    )
+    if result.outcome != Outcome.FIXED:
+        _item(
+            run,
+            device.device_id,
+            outcome=result.outcome,
+            reason=result.reason,
+            drift=True,
+            **{**row, "detail": result.detail[:500]},
+        )
+    return 0
+
+
+def _chunk_counts(run: ReconciliationRun, chunk: ReconciliationChunk, in_sync: int) -> dict[str, int]:
+    """The chunk's counts from its rows (so a re-processed chunk counts each device once) and its in-sync ones."""
+    counts = _zero()
+    counts["total"] = len(chunk.device_ids)
+    counts["in_sync"] = in_sync
+    counts["checked"] = in_sync
+    rows = run.items.filter(device_id__in=chunk.device_ids).values_list("outcome", "drift", "observed_at")
+    for outcome, drift, observed_at in rows:
+        counts["checked"] += observed_at is not None
+        counts["drift_found"] += bool(drift)
+        if outcome in counts:
+            counts[outcome] += 1
+        elif outcome == Outcome.FIXING:
+            counts["failed"] += 1  # a write left in flight counts as not done
+    return counts
+
+
+# -- executing a run ------------------------------------------------------------------------------------------
+def reconciliation_execute(
+    *,
+    run_id: int,
+    progress: Progress | None = None,
+    cloud: CloudClient | None = None,
+    wechat: Callable[[str], WeChatClient] | None = None,
+) -> ReconciliationRun:
+    """Work through the run's chunks until none is left, then finish it; safe to call again for the same run."""
+    run = ReconciliationRun.objects.select_related("requested_by").get(pk=run_id)
+    if run.state != ReconciliationRun.State.RUNNING:
+        return run
+    clients: dict[str, WeChatClient] = {}
+
+    def wechat_for(app_id: str) -> WeChatClient:
+        if app_id not in clients:
+            clients[app_id] = (wechat or WeChatClient.from_settings)(app_id)
+        return clients[app_id]
+
+    cloud = cloud or CloudClient.from_settings()
+    stop: str | None = None
+    try:
+        if run.planned_at is None:
+            _plan(run)
+            run.refresh_from_db()
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            ctx = _Context(run, cloud, wechat_for, run.requested_by, pool)
+            stop = _work(ctx, progress)
+    except Exception as exc:
+        log.exception("reconciliation run %s failed", run.pk)
+        _finish(run, failed=f"{type(exc).__name__}: {exc}"[:500])
+        raise
+    _finish(run, stop=stop, stats={**cloud.stats(), **_wechat_stats(clients)})
+    return _reload(run)
+
+
+def _work(ctx: _Context, progress: Progress | None) -> str | None:
+    """Claim and process chunks; returns why the run stopped early (a quota stop), else None."""
+    run = ctx.run
+    while True:
+        if not ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).exists():
+            return None  # another worker ended it (a quota stop)
+        claimed = _claim(run)
+        if claimed is None:
+            return None
+        chunk, token = claimed
+        try:
+            counts = _process_chunk(ctx, chunk, final_attempt=chunk.attempts >= MAX_CHUNK_ATTEMPTS)
+        except WeChatQuotaExceeded as exc:
+            _release(chunk, token)
+            return (
+                f"WeChat's daily quota is used up ({exc}); the devices not reached are left for the next run"
+            )
+        except _ChunkRetry as exc:
+            log.warning("reconciliation run %s chunk %s: %s; will retry", run.pk, chunk.seq, exc)
+            _release(chunk, token)
+            time.sleep(min(2.0 * chunk.attempts, 10.0))
+            continue
+        _complete(chunk, token, counts)
+        now = timezone.now()
+        ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
+            heartbeat_at=now, counts=_sum_counts(run)
+        )
+        _renew_lock(run)
+        if progress is not None:
+            progress(len(chunk.device_ids))
+
+
+def _wechat_stats(clients: dict[str, WeChatClient]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for client in clients.values():
+        for key, value in client.stats().items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def _finish(
+    run: ReconciliationRun,
+    *,
+    stop: str | None = None,
+    failed: str | None = None,
+    stats: dict[str, int] | None = None,
+) -> None:
+    """End the run once no chunk is left (or it was stopped); the state follows from what happened."""
+    open_chunks = ReconciliationChunk.objects.filter(run=run).exclude(state=ReconciliationChunk.State.DONE)
+    if (
+        stop is None
+        and failed is None
+        and open_chunks.filter(state=ReconciliationChunk.State.LEASED).exists()
+    ):
+        return  # another worker still holds a chunk; it finishes the run
+    counts = _sum_counts(run)
+    errors = list(run.errors)
+    not_reached = sum(len(ids) for ids in open_chunks.values_list("device_ids", flat=True))
+    if failed:
+        state, errors = ReconciliationRun.State.FAILED, [*errors, failed]
+    elif stop:
+        state, errors = ReconciliationRun.State.PARTIAL, [*errors, stop]
+    elif counts["failed"] and counts["checked"] == 0:
+        state = ReconciliationRun.State.FAILED
+    elif counts["failed"]:
+        state = ReconciliationRun.State.PARTIAL
+    else:
+        state = ReconciliationRun.State.SUCCEEDED
+    if not_reached:
+        counts["not_reached"] = not_reached
+    if stats:
+        counts.update({k: v for k, v in stats.items() if v})
+    ended = ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
+        state=state, finished_at=timezone.now(), heartbeat_at=timezone.now(), counts=counts, errors=errors
+    )
+    if ended:
+        _release_lock(run)
+
+
+def _reload(run: ReconciliationRun) -> ReconciliationRun:
+    run.refresh_from_db()
+    return run
+
+
+def reconciliation_run(
+    *,
+    trigger: str,
+    dry_run: bool = False,
+    device_id: str = "",
+    progress: Progress | None = None,
+    cloud: CloudClient | None = None,
+) -> ReconciliationRun:
+    """Start and execute a run in this process (the management command, the scheduled task)."""
+    run = reconciliation_start(trigger=trigger, dry_run=dry_run, device_id=device_id)
+    return reconciliation_execute(run_id=run.pk, progress=progress, cloud=cloud)
+
+
+# -- the device page's re-check ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecheckOutcome:
+    ok: bool
+    message: str
+
+
+def voip_auth_recheck(
+    *, actor: AbstractBaseUser, device: Device, client: CloudClient | None = None
+) -> RecheckOutcome:
+    """Observe one device now, store what WeChat says, and push it to the cloud as a run would; audited."""
+    client = client or CloudClient.from_settings()
+    target = "re-check"
+    side = read_cloud_side(client, device)
+    failure: str | None = None
+    observation: AuthObservation | None = None
+    if side.error:
+        failure = _("The cloud could not be read: %(reason)s") % {"reason": side.detail}
+    elif side.auth is None:
+        failure = _("The device has no VoIP auth user; there is nothing to check.")
+    elif not device.uuid or not device.wechat_model_id:
+        failure = _("The device has no UUID or WeChat model id; sync it first.")
+    if failure is None:
+        try:
+            seen = observe_with_backoff(
+                WeChatClient.from_settings(device.wechat_app_id),
+                device.wechat_model_id,
+                [(device.uuid, [side.open_id])],
+            )
+        except WeChatError as exc:
+            failure = _("WeChat could not be observed: %(reason)s") % {"reason": exc.message}
+        else:
+            observation = seen.get((device.uuid, side.open_id))
+            if observation is None:
+                failure = _("WeChat's answer did not include this device.")
+    if failure is not None:
+        audit_record(
+            actor=actor,
+            action=AUDIT_RECHECK,
+            result=AuditEvent.Result.FAILED,
+            device_id=device.device_id,
+            target=target,
+            detail=failure,
+        )
+        return RecheckOutcome(False, failure)
+    assert side.auth is not None and observation is not None
+    _mirror_observation(device.device_id, side.auth, observation, None)
+    both = {"is_auth": side.auth.is_auth, "wechat_authorized": observation.authorized}
+    decision = reconcile_decision(
+        cloud_is_auth=side.auth.is_auth,
+        cloud_changed_at=_cloud_changed_at(device.device_id, side.auth),
+        wechat_authorized=observation.authorized,
+        observed_at=observation.observed_at,
+        dry_run=False,
+        mode=settings.RECONCILE_MODE,
+    )
+    reason = decision.reason
+    if decision.verdict == Verdict.FIX:
+        result = push_observation(
+            client=client,
+            device=device,
+            user_id=side.auth.user_id,
+            observation=observation,
+            actor=actor,
+            action=AUDIT_RECHECK,
+            target=target,
+        )
+        if result.outcome == Outcome.FIXED:
+            return RecheckOutcome(True, _("Drift found and fixed: the cloud now holds WeChat's value."))
+        if result.reason in {"cloud_refused", "outcome_unknown"}:  # push_observation audited the write
+            message = _("Drift found, but the fix failed: %(reason)s") % {"reason": result.detail}
+            return RecheckOutcome(False, message)
+        reason = result.reason
+    audit_record(
+        actor=actor,
+        action=AUDIT_RECHECK,
+        result=AuditEvent.Result.OK,
+        device_id=device.device_id,
+        target=target,
+        after={**both, "verdict": str(decision.verdict), "reason": reason},
+    )
+    if decision.verdict == Verdict.IN_SYNC:
+        return RecheckOutcome(True, _("Checked just now: the cloud and WeChat agree."))
+    return RecheckOutcome(True, _("Drift found and not written: %(why)s") % {"why": _reason(reason)})
+
+
+def _reason(code: str) -> str:
+    from devices.models import RECONCILE_REASONS
+
+    return str(RECONCILE_REASONS.get(code, code))
+
+
+def devices_to_check(*, device_ids: Iterable[str] | None = None) -> int:
+    """How many devices a run would check (for the command's progress bar before planning)."""
+    qs = Device.objects.filter(voip_capable=True).exclude(wechat_model_id="")
+    if device_ids is not None:
+        qs = qs.filter(pk__in=list(device_ids))
+    return qs.count()

@@ -1,0 +1,418 @@
+"""Fill the device mirror from the cloud: homes -> devices -> each device's details.
+
+The first pass (or ``full=True``) walks every home and asks for its devices (getDeviceList); later passes ask
+the cloud only for devices changed since the last pass (the ``listDevicesChanged`` extension) and fetch their
+details. Rows are upserted in bulk and only where something changed, so a pass with no change writes nothing
+but its ``SyncRun``. A failed page or device is retried by the client, then recorded in the run's errors;
+every row already stored stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from tqdm import tqdm
+
+from devices.models import (
+    CloudUser,
+    Device,
+    DeviceService,
+    DeviceVasType,
+    Home,
+    VoipAuthState,
+    WeChatIdentity,
+)
+from voipadmin.clients.cloud import CloudClient
+from voipadmin.clients.errors import CloudError, CloudRateLimited, CloudUnavailable
+from voipadmin.locks import cache_lock
+from voipadmin.models import SyncRun
+
+log = logging.getLogger(__name__)
+
+VOIP_CAPABILITY = "tyabiwxrn9"
+DETAIL_THREADS = 4
+PAGE_SIZE = 200
+# On top of the client's own retries of each request: a page or device that still failed is tried again.
+SYNC_ATTEMPTS = 3
+LOCK_KEY = "devices:sync:lock"
+LOCK_TTL = 6 * 3600  # longer than the longest pass; a crashed pass frees it after this
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Tally:
+    """Counts and errors of a pass; detail threads add to it, so it locks."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, key: str, n: int = 1) -> None:
+        with self.lock:
+            self.counts[key] = self.counts.get(key, 0) + n
+
+    def error(self, where: str, exc: Exception) -> None:
+        with self.lock:
+            self.errors.append(f"{where}: {type(exc).__name__}: {exc}"[:500])
+        self.add("errors")
+
+
+def _retrying(tally: Tally, where: str, fetch: Callable[[], Any]) -> Any:
+    """Call ``fetch``; when the cloud was unavailable or throttling, try again, counting each retry."""
+    for attempt in range(1, SYNC_ATTEMPTS + 1):
+        try:
+            return fetch()
+        except (CloudUnavailable, CloudRateLimited):
+            if attempt == SYNC_ATTEMPTS:
+                raise
+            tally.add("sync_retries")
+            log.info("sync: retrying %s (%d/%d)", where, attempt, SYNC_ATTEMPTS - 1)
+    raise AssertionError("unreachable")
+
+
+def _pages(tally: Tally, where: str, fetch: Callable[[int], Any]) -> Iterable[Any]:
+    """Every page of a paged listing, each page retried on its own."""
+    page_no = 1
+    while True:
+        page = _retrying(tally, f"{where} page {page_no}", lambda n=page_no: fetch(n))
+        for bad in page.errors:
+            tally.error(where, bad)
+        yield page
+        if not page.has_next or not (page.items or page.errors):
+            return
+        page_no += 1
+
+
+def _changed(obj: Model, values: dict[str, Any]) -> bool:
+    return any(getattr(obj, k) != v for k, v in values.items())
+
+
+def _upsert(
+    model: type[Model], key: str, rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tally
+) -> int:
+    """Create missing rows, update rows whose values changed; return how many rows were written."""
+    existing = model.objects.in_bulk(list(rows), field_name=key)
+    create, update = [], []
+    for pk, values in rows.items():
+        obj = existing.get(pk)
+        if obj is None:
+            create.append(model(**{key: pk}, **values, synced_at=now))
+        elif _changed(obj, values):
+            for k, v in values.items():
+                setattr(obj, k, v)
+            obj.synced_at = now
+            update.append(obj)
+    if create:
+        model.objects.bulk_create(create, batch_size=500, ignore_conflicts=True)
+    if update:
+        model.objects.bulk_update(update, [*next(iter(rows.values())).keys(), "synced_at"], batch_size=500)
+    name = model._meta.model_name
+    tally.add(f"{name}_created", len(create))
+    tally.add(f"{name}_updated", len(update))
+    return len(create) + len(update)
+
+
+def sync_homes(client: CloudClient, now: dt.datetime, tally: Tally) -> list[str]:
+    rows: dict[str, dict[str, Any]] = {}
+    for page in _pages(tally, "listHomes", lambda n: client.list_homes(page_no=n, page_size=PAGE_SIZE)):
+        for home in page:
+            rows[home.owner_id] = {
+                "name": home.name,
+                "geo_name": home.geo_name or "",
+                "cloud_modified_at": home.modified_at,
+            }
+    _upsert(Home, "owner_id", rows, now, tally)
+    tally.add("homes_seen", len(rows))
+    return list(rows)
+
+
+def _device_values(item: Any, owner_id: str | None) -> dict[str, Any]:
+    values = {
+        "name": item.name,
+        "icon": item.icon,
+        "location_name": item.location_name or "",
+        "uuid": item.uuid or "",
+        "vas_types": sorted(int(t) for t in item.types),
+    }
+    if owner_id is not None:
+        values["home_id"] = owner_id
+    if getattr(item, "modified_at", None) is not None:
+        values["cloud_modified_at"] = item.modified_at
+    return values
+
+
+def _write_devices(rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tally) -> None:
+    if not rows:
+        return
+    _upsert(Device, "device_id", rows, now, tally)
+    wanted = {(pk, t) for pk, values in rows.items() for t in values["vas_types"]}
+    have = set(DeviceVasType.objects.filter(device_id__in=list(rows)).values_list("device_id", "vas_type"))
+    if stale := have - wanted:
+        for device_id, vas_type in stale:
+            DeviceVasType.objects.filter(device_id=device_id, vas_type=vas_type).delete()
+    if new := wanted - have:
+        DeviceVasType.objects.bulk_create(
+            [DeviceVasType(device_id=d, vas_type=t) for d, t in new], batch_size=1000, ignore_conflicts=True
+        )
+
+
+def sync_device_list_per_home(
+    client: CloudClient, owner_ids: Iterable[str], now: dt.datetime, tally: Tally, progress: Progress
+) -> list[str]:
+    device_ids: list[str] = []
+    for owner_id in owner_ids:
+        try:
+            items = _retrying(tally, f"getDeviceList {owner_id}", lambda: client.get_device_list(owner_id))  # noqa: B023
+        except CloudError as exc:
+            tally.error(f"getDeviceList {owner_id}", exc)
+            continue
+        for bad in items.errors:
+            tally.error(f"getDeviceList {owner_id}", bad)
+        rows = {item.id: _device_values(item, owner_id) for item in items}
+        with transaction.atomic():
+            _write_devices(rows, now, tally)
+        device_ids += rows
+        progress(1)
+    return device_ids
+
+
+def sync_changed_devices(
+    client: CloudClient, since: dt.datetime, now: dt.datetime, tally: Tally
+) -> list[str]:
+    device_ids: list[str] = []
+    pages = _pages(
+        tally,
+        "listDevicesChanged",
+        lambda n: client.list_devices_changed(since, page_no=n, page_size=PAGE_SIZE),
+    )
+    for page in pages:
+        rows = {item.id: _device_values(item, item.owner_id) for item in page}
+        known_homes = set(
+            Home.objects.filter(pk__in={v["home_id"] for v in rows.values()}).values_list("pk", flat=True)
+        )
+        for values in rows.values():
+            if values["home_id"] not in known_homes:
+                values["home_id"] = None
+        with transaction.atomic():
+            _write_devices(rows, now, tally)
+        device_ids += rows
+    return device_ids
+
+
+@dataclass(frozen=True)
+class DeviceDetails:
+    device_id: str
+    capability: Any
+    services: list[Any]
+    auth_user: Any
+    open_id: str | None
+
+
+def fetch_details(client: CloudClient, device_id: str) -> DeviceDetails:
+    """Everything the device page shows beyond the listing: four or five cloud reads."""
+    capability = client.get_device_capability(device_id, VOIP_CAPABILITY)
+    services = client.get_service_list_by_device(device_id).raise_errors()
+    auth_user = client.get_voip_auth_user(device_id) if capability is not None else None
+    open_id = None
+    if capability is not None and auth_user is not None and auth_user.user_id:
+        info = client.get_device_wx_user_info(capability.app_id, auth_user.user_id, device_id=device_id)
+        open_id = info.open_id if info is not None else None
+    return DeviceDetails(device_id, capability, list(services), auth_user, open_id)
+
+
+def store_details(details: DeviceDetails, now: dt.datetime, tally: Tally) -> None:
+    """Write one device's details in one transaction, touching only what changed."""
+    device = Device.objects.get(pk=details.device_id)
+    cap = details.capability
+    values = {
+        "voip_capable": cap is not None,
+        "wechat_app_id": cap.app_id if cap else "",
+        "wechat_model_id": cap.model_id if cap else "",
+        "wechat_original_id": cap.original_id if cap else "",
+    }
+    with transaction.atomic():
+        if _changed(device, values) or device.details_synced_at is None:
+            Device.objects.filter(pk=device.pk).update(**values, details_synced_at=now)
+            tally.add("device_details_updated")
+        _store_services(device, details.services, now, tally)
+        _store_auth(device, details, now, tally)
+
+
+def _store_services(device: Device, services: list[Any], now: dt.datetime, tally: Tally) -> None:
+    existing = {s.code: s for s in device.services.all()}
+    seen = set()
+    for s in services:
+        seen.add(s.code)
+        values = {
+            "name": s.name,
+            "service_type": int(s.type),
+            "start_at": s.start_time,
+            "end_at": s.end_time,
+            "is_free": bool(s.is_free),
+            "is_permanent": bool(s.is_permanent),
+            "tags": [str(t) for t in s.tags],
+        }
+        obj = existing.get(s.code)
+        if obj is None:
+            DeviceService.objects.create(device=device, code=s.code, synced_at=now, **values)
+            tally.add("service_created")
+        elif _changed(obj, values):
+            DeviceService.objects.filter(pk=obj.pk).update(synced_at=now, **values)
+            tally.add("service_updated")
+    if gone := set(existing) - seen:
+        DeviceService.objects.filter(device=device, code__in=gone).delete()
+        tally.add("service_deleted", len(gone))
+
+
+def _store_auth(device: Device, details: DeviceDetails, now: dt.datetime, tally: Tally) -> None:
+    auth = details.auth_user
+    if auth is None or not auth.user_id:
+        deleted, _ = VoipAuthState.objects.filter(device=device).delete()
+        tally.add("auth_deleted", deleted)
+        return
+    user_values = {"user_name": auth.user_name, "avatar_url": auth.avatar_url or ""}
+    _upsert(CloudUser, "user_id", {auth.user_id: user_values}, now, tally)
+    if details.open_id and details.capability is not None:
+        key = {"user_id": auth.user_id, "app_id": details.capability.app_id}
+        if not WeChatIdentity.objects.filter(**key, open_id=details.open_id).exists():
+            WeChatIdentity.objects.update_or_create(
+                **key, defaults={"open_id": details.open_id, "synced_at": now}
+            )
+            tally.add("wechat_identity_written")
+    values = {
+        "user_id": auth.user_id,
+        "user_name": auth.user_name,
+        "avatar_url": auth.avatar_url or "",
+        "is_auth": auth.is_auth,
+        "is_valid": auth.is_valid,
+        "open_id": details.open_id or "",
+        "cloud_auth_updated_at": auth.auth_update_time,
+    }
+    current = VoipAuthState.objects.filter(device=device).first()
+    if current is None:
+        VoipAuthState.objects.create(device=device, synced_at=now, **values)
+        tally.add("auth_created")
+    elif _changed(current, values):
+        VoipAuthState.objects.filter(device=device).update(synced_at=now, **values)
+        tally.add("auth_updated")
+
+
+def sync_details(
+    client: CloudClient, device_ids: list[str], now: dt.datetime, tally: Tally, progress: Progress
+) -> None:
+    """Fetch details on a few threads (the cloud is the bottleneck), store them on this one."""
+
+    def fetch(device_id: str) -> DeviceDetails | Exception:
+        try:
+            return _retrying(tally, f"details {device_id}", lambda: fetch_details(client, device_id))
+        except CloudError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=DETAIL_THREADS) as pool:
+        for device_id, result in zip(device_ids, pool.map(fetch, device_ids), strict=True):
+            if isinstance(result, Exception):
+                tally.error(f"details {device_id}", result)
+            else:
+                store_details(result, now, tally)
+                tally.add("devices_detailed")
+            progress(1)
+
+
+def _last_watermark() -> dt.datetime | None:
+    run = (
+        SyncRun.objects.filter(
+            kind=SyncRun.Kind.DEVICES, state__in=[SyncRun.State.SUCCEEDED, SyncRun.State.PARTIAL]
+        )
+        .exclude(watermark=None)
+        .order_by("-started_at")
+        .first()
+    )
+    return run.watermark if run else None
+
+
+def _progress_bars(enabled: bool) -> tuple[Callable[[str, int | None], Progress], Callable[[], None]]:
+    """A factory of tqdm progress bars on the terminal (or silent counters), and a function closing them."""
+    bars: list[tqdm] = []
+
+    def make(label: str, total: int | None) -> Progress:
+        if not enabled:
+            return lambda n: None
+        bar = tqdm(total=total, desc=label, unit="", leave=True, dynamic_ncols=True)
+        bars.append(bar)
+        return bar.update
+
+    return make, lambda: [bar.close() for bar in bars]
+
+
+def devices_sync(
+    *,
+    full: bool = False,
+    trigger: str = "command",
+    progress: bool = False,
+    client: CloudClient | None = None,
+) -> SyncRun:
+    """One pass: full on the first pass or when asked, incremental after."""
+    make_progress, close_progress = _progress_bars(progress)
+    try:
+        with cache_lock(LOCK_KEY, LOCK_TTL, "a devices sync is already running"):
+            return _devices_sync(full=full, trigger=trigger, client=client, make_progress=make_progress)
+    finally:
+        close_progress()
+
+
+def _devices_sync(
+    *,
+    full: bool,
+    trigger: str,
+    client: CloudClient | None,
+    make_progress: Callable[[str, int | None], Progress],
+) -> SyncRun:
+    client = client or CloudClient.from_settings()
+    since = None if full else _last_watermark()
+    is_full = since is None
+    run = SyncRun.objects.create(kind=SyncRun.Kind.DEVICES, trigger=trigger, full=is_full, since=since)
+    tally = Tally()
+    started = timezone.now()
+    try:
+        if is_full:
+            owner_ids = sync_homes(client, started, tally)
+            device_ids = sync_device_list_per_home(
+                client, owner_ids, started, tally, make_progress("homes", len(owner_ids))
+            )
+        else:
+            sync_homes(client, started, tally)
+            device_ids = sync_changed_devices(client, since, started, tally)
+        sync_details(client, device_ids, started, tally, make_progress("devices", len(device_ids)))
+        state = SyncRun.State.PARTIAL if tally.errors else SyncRun.State.SUCCEEDED
+    except CloudError as exc:
+        tally.error("sync", exc)
+        state = SyncRun.State.FAILED
+    tally.counts.update(client.stats())
+    SyncRun.objects.filter(pk=run.pk).update(
+        state=state,
+        finished_at=timezone.now(),
+        watermark=started if state != SyncRun.State.FAILED else None,
+        counts=tally.counts,
+        errors=tally.errors[:200],
+    )
+    run.refresh_from_db()
+    return run
+
+
+def device_refresh(*, device_id: str, client: CloudClient | None = None) -> Device:
+    """Re-read one device from the cloud now and update the mirror (the device page's refresh button)."""
+    client = client or CloudClient.from_settings()
+    details = fetch_details(client, device_id)
+    tally = Tally()
+    store_details(details, timezone.now(), tally)
+    return Device.objects.select_related("home").get(pk=device_id)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from devices import reconcile_views, views
+
+app_name = "devices"
+urlpatterns = [
+    path("homes/", views.home_list, name="home-list"),
+    path("homes/<str:owner_id>/", views.home_detail, name="home-detail"),
+    path("devices/", views.device_list, name="device-list"),
+    path("devices/<str:device_id>/", views.device_detail, name="device-detail"),
+    path("devices/<str:device_id>/panels/<str:panel>/", views.device_panel, name="device-panel"),
+    path("devices/<str:device_id>/refresh/", views.device_refresh_view, name="device-refresh"),
+    path("devices/<str:device_id>/voip-auth-user/", views.device_set_auth_user, name="device-set-auth-user"),
+    path("devices/<str:device_id>/exchange-code/", views.device_redeem_code, name="device-redeem-code"),
+    path("users/<str:user_id>/", views.user_detail, name="user-detail"),
+    path("devices/<str:device_id>/recheck/", reconcile_views.device_recheck, name="device-recheck"),
+    path(
+        "devices/<str:device_id>/voip-authorization/",
+        reconcile_views.device_voip_authorization,
+        name="device-voip-authorization",
+    ),
+    path("reconciliation/", reconcile_views.reconciliation_list, name="reconciliation-list"),
+    path("reconciliation/run/", reconcile_views.reconciliation_start_view, name="reconciliation-start"),
+    path("reconciliation/<int:run_id>/", reconcile_views.reconciliation_detail, name="reconciliation-detail"),
+    path("reconciliation/<int:run_id>/row/", reconcile_views.reconciliation_row, name="reconciliation-row"),
+    path(
+        "reconciliation/<int:run_id>/summary/",
+        reconcile_views.reconciliation_summary,
+        name="reconciliation-summary",
+    ),
+]

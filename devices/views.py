@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from devices import selectors
+from devices.forms import DeviceFilterForm, ExchangeCodeForm, HomeFilterForm, VoipAuthUserForm
+from devices.models import CloudUser, Device, Home
+from devices.services import fixes
+from devices.services.sync import device_refresh
+from voipadmin.clients.errors import CloudError
+from voipadmin.models import AuditEvent
+from voipadmin.paging import mark_error_fragment, paginate, render_list
+
+
+def _get_device(request: HttpRequest, device_id: str) -> Device:
+    """The one lookup every device page and fragment goes through (login is enforced by middleware)."""
+    return get_object_or_404(Device.objects.select_related("home"), pk=device_id)
+
+
+@require_GET
+def home_list(request: HttpRequest) -> HttpResponse:
+    form = HomeFilterForm(request.GET)
+    valid = form.is_valid()
+    homes = selectors.home_list(filters=form.cleaned_data) if valid else selectors.home_list(filters={})[:0]
+    context = {"form": form, "page": paginate(request, homes)}
+    return render_list(request, "devices/home_list.html", "home-table", context, status=200 if valid else 400)
+
+
+@require_GET
+def home_detail(request: HttpRequest, owner_id: str) -> HttpResponse:
+    home = get_object_or_404(Home, pk=owner_id)
+    context = {"home": home, "page": paginate(request, selectors.home_devices(home=home))}
+    return render_list(request, "devices/home_detail.html", "device-table", context)
+
+
+@require_GET
+def device_list(request: HttpRequest) -> HttpResponse:
+    form = DeviceFilterForm(request.GET)
+    valid = form.is_valid()
+    devices = selectors.device_list(filters=form.cleaned_data if valid else {})
+    context = {"form": form, "page": paginate(request, devices if valid else devices[:0])}
+    return render_list(
+        request, "devices/device_list.html", "device-table", context, status=200 if valid else 400
+    )
+
+
+def device_context(request: HttpRequest, device: Device) -> dict:
+    return {
+        "device": device,
+        "services": selectors.device_services(device=device),
+        "auth": selectors.voip_auth_for(device=device),
+        "events": AuditEvent.objects.filter(device_id=device.device_id).select_related("actor")[:20],
+        "can_fix": request.user.has_perm("voipadmin.run_safe_fixes"),
+        "catalog_choices": ExchangeCodeForm.base_fields["catalog_code"].choices,
+    }
+
+
+@require_GET
+def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
+    device = _get_device(request, device_id)
+    return render(request, "devices/device_detail.html", device_context(request, device))
+
+
+PANELS = {"services": "services-panel", "voip": "voip-panel", "audit": "audit-panel"}
+
+
+@require_GET
+def device_panel(request: HttpRequest, device_id: str, panel: str) -> HttpResponse:
+    if panel not in PANELS:
+        raise Http404
+    device = _get_device(request, device_id)
+    return render(request, f"devices/device_detail.html#{PANELS[panel]}", device_context(request, device))
+
+
+@require_GET
+def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
+    cloud_user = get_object_or_404(CloudUser.objects.prefetch_related("wechat_identities"), pk=user_id)
+    context = {
+        "cloud_user": cloud_user,
+        "homes": selectors.user_homes(user=cloud_user),
+        "page": paginate(request, selectors.user_devices(user=cloud_user)),
+    }
+    return render_list(request, "devices/user_detail.html", "device-table", context)
+
+
+def _device_body(request: HttpRequest, device: Device, status: int = 200, **extra: object) -> HttpResponse:
+    """After an action: the device body fragment for htmx, else back to the page with a message."""
+    if request.htmx:
+        context = {**device_context(request, device), **extra}
+        return mark_error_fragment(
+            render(request, "devices/device_detail.html#device-body", context, status=status)
+        )
+    if message := extra.get("refresh_error") or extra.get("fix_error"):
+        messages.error(request, str(message))
+    elif message := extra.get("fix_message"):
+        messages.success(request, str(message))
+    return redirect("devices:device-detail", device.device_id)
+
+
+@require_POST
+def device_refresh_view(request: HttpRequest, device_id: str) -> HttpResponse:
+    device = _get_device(request, device_id)
+    try:
+        device = device_refresh(device_id=device.device_id)
+    except CloudError as exc:
+        return _device_body(request, device, status=502, refresh_error=exc.message)
+    return _device_body(request, device, refreshed=True)
+
+
+def _run_fix(request: HttpRequest, device: Device, form_class: type, run: object) -> HttpResponse:
+    form = form_class(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _device_body(request, device, status=400, fix_error=errors)
+    outcome = run(form.cleaned_data)
+    if outcome.ok:
+        return _device_body(
+            request, Device.objects.select_related("home").get(pk=device.pk), fix_message=outcome.message
+        )
+    return _device_body(request, device, status=202 if outcome.unknown else 502, fix_error=outcome.message)
+
+
+@require_POST
+@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
+def device_set_auth_user(request: HttpRequest, device_id: str) -> HttpResponse:
+    device = _get_device(request, device_id)
+    return _run_fix(
+        request,
+        device,
+        VoipAuthUserForm,
+        lambda data: fixes.voip_auth_user_set(actor=request.user, device=device, user_id=data["user_id"]),
+    )
+
+
+@require_POST
+@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
+def device_redeem_code(request: HttpRequest, device_id: str) -> HttpResponse:
+    device = _get_device(request, device_id)
+    return _run_fix(
+        request,
+        device,
+        ExchangeCodeForm,
+        lambda data: fixes.exchange_code_redeem(
+            actor=request.user, device=device, code=data["code"], catalog_code=data["catalog_code"]
+        ),
+    )

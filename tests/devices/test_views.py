@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.factories import (
+    AuditEventFactory,
+    CloudUserFactory,
+    DeviceFactory,
+    DeviceServiceFactory,
+    HomeFactory,
+    VoipAuthStateFactory,
+    WeChatIdentityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URLS = ["/homes/", "/devices/", "/audit/", "/search/?q=Door"]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "' OR 1=1; DROP TABLE devices_device; --",
+    "%' UNION SELECT password FROM auth_user --",
+    "通话\x00",
+]
+
+
+@pytest.fixture
+def world() -> dict:
+    home = HomeFactory(name="张家")
+    devices = [DeviceFactory(home=home) for _ in range(3)]
+    VoipAuthStateFactory(device=devices[0], is_auth=True, wechat_authorized=True)
+    VoipAuthStateFactory(device=devices[1], is_auth=True, wechat_authorized=False)
+    DeviceServiceFactory(device=devices[2], end_at=timezone.now() + dt.timedelta(days=3))
+    DeviceServiceFactory(device=devices[2], code="expired", end_at=timezone.now() - dt.timedelta(days=3))
+    return {"home": home, "devices": devices}
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_every_persona_reads_every_list(persona_client: Client, world: dict, url: str) -> None:
+    assert persona_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/homes/", "/devices/", "/search/?q=x"])
+def test_anonymous_goes_to_login(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_device_filters(viewer_client: Client, world: dict) -> None:
+    devices = world["devices"]
+    drift = viewer_client.get("/devices/?auth=drift").context["page"].object_list
+    assert [d.device_id for d in drift] == [devices[1].device_id]
+    in_sync = viewer_client.get("/devices/?auth=in_sync").context["page"].object_list
+    assert [d.device_id for d in in_sync] == [devices[0].device_id]
+    never = {d.device_id for d in viewer_client.get("/devices/?auth=never").context["page"].object_list}
+    assert never == {devices[2].device_id}
+    expiring = viewer_client.get("/devices/?expiring=7").context["page"].object_list
+    assert [d.device_id for d in expiring] == [devices[2].device_id]
+    DeviceFactory(vas_types=[0], voip_capable=False)
+    storage_only = viewer_client.get("/devices/?vas_type=0&voip=no").context["page"].object_list
+    assert len(storage_only) == 1 and storage_only[0].vas_types == [0]
+    by_uuid = viewer_client.get(f"/devices/?q={devices[0].uuid}").context["page"].object_list
+    assert [d.device_id for d in by_uuid] == [devices[0].device_id]
+
+
+def test_device_page_shows_services_with_days_left_and_expired_in_red(
+    viewer_client: Client, world: dict
+) -> None:
+    device = world["devices"][2]
+    html = viewer_client.get(f"/devices/{device.device_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="expired">expired</span>' in html
+    assert device.uuid in html and world["home"].name in html
+
+
+@pytest.mark.parametrize("panel", ["services", "voip", "audit"])
+def test_device_panels_are_fragments(viewer_client: Client, world: dict, panel: str) -> None:
+    device = world["devices"][0]
+    response = viewer_client.get(f"/devices/{device.device_id}/panels/{panel}/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b"<html" not in response.content and f'id="{panel}-panel"'.encode() in response.content
+
+
+def test_unknown_panel_and_device_are_404(viewer_client: Client, world: dict) -> None:
+    assert viewer_client.get(f"/devices/{world['devices'][0].device_id}/panels/nope/").status_code == 404
+    assert viewer_client.get("/devices/does-not-exist/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/homes/", "/devices/", "/audit/"])
+def test_list_query_count_does_not_grow_with_rows(
+    viewer_client: Client, django_assert_max_num_queries, url: str
+) -> None:
+    for _ in range(60):
+        device = DeviceFactory()
+        VoipAuthStateFactory(device=device)
+        AuditEventFactory(device_id=device.device_id)
+    with django_assert_max_num_queries(12):
+        assert viewer_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "vas_type=banana",
+        "vas_type=99",
+        "voip=maybe",
+        "auth=sideways",
+        "expiring=-1",
+        "expiring=abc",
+        "expiring=99999999999",
+        "q=" + "x" * 10_000,
+    ],
+)
+def test_bad_device_filters_are_a_400_with_the_forms_message(viewer_client: Client, query: str) -> None:
+    response = viewer_client.get(f"/devices/?{query}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert b'class="form-error"' in response.content
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "99999999", "1e9", "9" * 40])
+@pytest.mark.parametrize("url", ["/homes/", "/devices/", "/audit/"])
+def test_bad_page_numbers_are_clamped(viewer_client: Client, world: dict, url: str, page: str) -> None:
+    response = viewer_client.get(url, {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number == 1
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+@pytest.mark.parametrize("url", ["/homes/", "/devices/", "/search/", "/audit/"])
+def test_hostile_search_text_is_escaped(viewer_client: Client, world: dict, url: str, text: str) -> None:
+    param = "actor" if url == "/audit/" else "q"
+    response = viewer_client.get(url, {param: text})
+    assert response.status_code in (200, 400)
+    assert b"<script>alert(1)</script>" not in response.content
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["date_from=2026-13-01", "date_from=2026-02-01&date_to=2026-01-01", "result=maybe", "date_to=yesterday"],
+)
+def test_bad_audit_filters_are_a_400(viewer_client: Client, query: str) -> None:
+    assert viewer_client.get(f"/audit/?{query}").status_code == 400
+
+
+def test_audit_filters(viewer_client: Client) -> None:
+    AuditEventFactory(actor_name="alice", action="exchange_code_redeem", result="failed", device_id="d1")
+    AuditEventFactory(actor_name="bob", action="voip_auth_user_set", result="ok", device_id="d2")
+    page = viewer_client.get("/audit/?actor=alice&result=failed&device=d1").context["page"]
+    assert [(e.actor_name, e.device_id) for e in page.object_list] == [("alice", "d1")]
+    today = timezone.localdate().isoformat()
+    assert (
+        len(viewer_client.get(f"/audit/?date_from={today}&date_to={today}").context["page"].object_list) == 2
+    )
+
+
+def test_search_jumps_to_an_exact_id(viewer_client: Client, world: dict) -> None:
+    device = world["devices"][0]
+    assert (
+        viewer_client.get("/search/", {"q": device.device_id})["Location"] == f"/devices/{device.device_id}/"
+    )
+    assert viewer_client.get("/search/", {"q": device.uuid})["Location"] == f"/devices/{device.device_id}/"
+    home = world["home"]
+    assert viewer_client.get("/search/", {"q": home.owner_id})["Location"] == f"/homes/{home.owner_id}/"
+    identity = WeChatIdentityFactory()
+    assert viewer_client.get("/search/", {"q": identity.open_id})["Location"] == f"/users/{identity.user_id}/"
+    user = CloudUserFactory()
+    assert viewer_client.get("/search/", {"q": user.user_id})["Location"] == f"/users/{user.user_id}/"
+
+
+def test_search_lists_grouped_matches_and_answers_htmx_with_a_fragment(
+    viewer_client: Client, world: dict
+) -> None:
+    CloudUserFactory(user_name="Doorman Li")
+    response = viewer_client.get("/search/", {"q": "Door"}, HTTP_ACCEPT_LANGUAGE="en")
+    titles = [g.title for g in response.context["groups"]]
+    assert titles == ["Devices", "Users"]
+    fragment = viewer_client.get("/search/", {"q": "Door"}, HTTP_HX_REQUEST="true")
+    assert b"<html" not in fragment.content and b'id="search-results"' in fragment.content
+    # While typing, an exact id is offered, not jumped to.
+    device = world["devices"][0]
+    typing = viewer_client.get("/search/", {"q": device.device_id, "dropdown": "1"}, HTTP_HX_REQUEST="true")
+    assert typing.status_code == 200 and f"/devices/{device.device_id}/".encode() in typing.content
+
+
+def test_user_page_lists_the_devices_they_authorize(viewer_client: Client, world: dict) -> None:
+    auth = world["devices"][0].voip_auth
+    html = viewer_client.get(f"/users/{auth.user_id}/").content.decode()
+    assert world["devices"][0].device_id in html and world["devices"][1].device_id not in html
+
+
+def test_home_page_lists_its_devices(viewer_client: Client, world: dict) -> None:
+    other = DeviceFactory()
+    html = viewer_client.get(f"/homes/{world['home'].owner_id}/").content.decode()
+    assert all(d.device_id in html for d in world["devices"]) and other.device_id not in html

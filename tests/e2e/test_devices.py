@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from devices.models import CloudUser, VoipAuthState
+from devices.services.sync import devices_sync
+from voipadmin.models import AuditEvent
+from voipadmin.roles import SUPPORT, VIEWER
+
+
+def test_support_finds_a_device_sets_its_auth_user_and_sees_it_audited(
+    page: Page,
+    live_server: object,
+    sandbox_settings: object,
+    login: Callable[[str], object],
+    axe: Callable[[], None],
+    screenshot: Callable[[str], Path],
+) -> None:
+    devices_sync()
+    auth = VoipAuthState.objects.select_related("device").order_by("device_id").first()
+    device = auth.device
+    new_user = CloudUser.objects.exclude(pk=auth.user_id).order_by("user_id").first()
+    login(SUPPORT)
+
+    page.fill("#global-search", device.device_id)
+    expect(page.locator("#search-dropdown")).to_contain_text(device.device_id)
+    page.press("#global-search", "Enter")
+    expect(page).to_have_url(f"{live_server.url}/devices/{device.device_id}/")
+    expect(page.locator("h1")).to_have_text(device.name)
+    axe()
+    screenshot("device-detail")
+
+    page.fill("#auth-user-id", new_user.user_id)
+    page.click("#voip-panel button[type=submit]")
+    expect(page.locator("#device-body .message-success")).to_contain_text(new_user.user_id)
+    expect(page.locator("#voip-panel")).to_contain_text(new_user.user_id)
+    axe()
+
+    page.click("nav >> text=审计日志")
+    expect(page.locator("#audit-table")).to_contain_text("voip_auth_user_set")
+    expect(page.locator("#audit-table")).to_contain_text(device.device_id)
+    axe()
+    screenshot("audit")
+    event = AuditEvent.objects.get(action="voip_auth_user_set")
+    assert event.result == "ok" and event.target == new_user.user_id and event.actor_name == "support-e2e"
+
+
+def test_viewer_sees_no_action_buttons(
+    page: Page, live_server: object, login: Callable[[str], object], axe: Callable[[], None], screenshot
+) -> None:
+    from tests.factories import DeviceFactory, VoipAuthStateFactory
+
+    device = VoipAuthStateFactory(device=DeviceFactory()).device
+    login(VIEWER)
+    page.goto(f"{live_server.url}/devices/{device.device_id}/")
+    expect(page.locator("h1")).to_have_text(device.name)
+    expect(page.locator("#auth-user-id")).to_have_count(0)
+    expect(page.locator("#exchange-code")).to_have_count(0)
+    axe()
+    page.goto(f"{live_server.url}/devices/")
+    axe()
+    screenshot("device-list")
+    page.goto(f"{live_server.url}/homes/")
+    axe()
+    screenshot("home-list")

@@ -1,0 +1,104 @@
+"""In the browser: ops start a reconciliation run, watch it finish, and open a device it fixed; support re-check.
+
+The run goes through the real path: the view queues the Celery task on commit and the in-process worker
+(``celery_worker``) executes it against the sandbox, while the page's row polls with htmx.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from devices.models import ReconciliationRun, VoipAuthState
+from devices.services.sync import devices_sync
+from voipadmin.roles import OPS, SUPPORT
+
+
+def test_ops_start_a_run_watch_it_finish_and_open_a_fixed_device(
+    page: Page,
+    live_server: Any,
+    sandbox_settings: Any,
+    celery_worker: object,
+    login: Callable[[str], object],
+    axe: Callable[[], None],
+    screenshot: Callable[[str], Path],
+) -> None:
+    devices_sync()
+    sandbox_settings.control("POST", "wechat/flip", json={"count": 3})
+    disagreeing = set(sandbox_settings.stats()["auth_disagree_devices"])
+    # Slow every cloud call a little, so the run is still going when the page shows it.
+    sandbox_settings.faults(latency_ms=120)
+    login(OPS)
+
+    page.click("nav a[href='/reconciliation/']")
+    expect(page).to_have_url(f"{live_server.url}/reconciliation/")
+    axe()
+    page.click("#run-now")
+    row = page.locator("tr[data-state]").first
+    expect(row).to_have_attribute("data-state", "running")
+    expect(page.locator(".messages")).to_be_visible()
+    screenshot("reconciliation-running")
+    page.evaluate("() => { window.__noReload = true; }")  # gone if the page reloads
+    expect(row).to_have_attribute("data-state", "succeeded", timeout=60_000)
+    assert page.evaluate("() => window.__noReload === true"), "the row must update without a reload"
+    axe()
+    screenshot("reconciliation-finished")
+    sandbox_settings.faults()
+
+    run = ReconciliationRun.objects.get()
+    assert run.state == "succeeded" and run.counts["fixed"] == len(disagreeing)
+    assert sandbox_settings.stats()["auth_disagree"] == 0
+
+    row.locator("a").first.click()
+    expect(page.locator("h1")).to_contain_text(f"#{run.pk}")
+    rows = page.locator("#item-table tbody tr[data-device]")
+    expect(rows).to_have_count(len(disagreeing))
+    axe()
+    screenshot("reconciliation-detail")
+    page.select_option("#id_outcome", "fixed")
+    expect(page).to_have_url(re.compile(r"[?&]outcome=fixed"))
+    expect(rows).to_have_count(len(disagreeing))
+
+    device_id = rows.first.get_attribute("data-device")
+    rows.first.locator("a").first.click()
+    expect(page).to_have_url(f"{live_server.url}/devices/{device_id}/")
+    panel = page.locator("#voip-panel")
+    expect(panel.locator(f"a[href^='/reconciliation/{run.pk}/']")).to_be_visible()
+    expect(panel.locator(".badge-bad")).to_have_count(0)  # no drift badge: the cloud now holds WeChat's value
+    axe()
+    screenshot("reconciliation-device")
+    state = VoipAuthState.objects.get(device_id=device_id)
+    assert state.is_auth == state.wechat_authorized and state.wechat_observed_run_id == run.pk
+
+
+def test_support_re_checks_a_device_and_loads_its_authorization_link(
+    page: Page,
+    live_server: Any,
+    sandbox_settings: Any,
+    login: Callable[[str], object],
+    axe: Callable[[], None],
+    screenshot: Callable[[str], Path],
+) -> None:
+    devices_sync()
+    device_id = sandbox_settings.control("POST", "wechat/flip", json={"count": 1})["devices"][0]
+    login(SUPPORT)
+    page.goto(f"{live_server.url}/devices/{device_id}/")
+    page.evaluate("() => { window.__noReload = true; }")
+
+    page.click("#recheck-button")
+    expect(page.locator("#device-body .message-success")).to_be_visible()
+    expect(page.locator("#voip-panel .badge-bad")).to_have_count(0)
+    expect(page.locator("#voip-compare")).to_contain_text(":")  # WeChat's observation time is shown
+    assert sandbox_settings.stats()["save_wx_voip_auth"] == {device_id: 1}
+
+    page.click("#voip-authorization a")
+    expect(page.locator("#voip-authorization dl")).to_contain_text("snTicket")
+    device_uuid = VoipAuthState.objects.select_related("device").get(device_id=device_id).device.uuid
+    expect(page.locator("#voip-authorization")).to_contain_text(device_uuid)
+    assert page.evaluate("() => window.__noReload === true")
+    axe()
+    screenshot("device-recheck-and-authorization")

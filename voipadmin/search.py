@@ -1,0 +1,118 @@
+"""Support lookup: any id a customer gives (device, home, order, subscription, user, openId, UUID) or a name.
+
+Cross-app by design: this module may read from both apps; the apps never import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from devices.models import CloudUser, Device, Home, VoipAuthState, WeChatIdentity
+
+GROUP_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    label: str
+    id: str
+    url: str
+    note: str = ""
+
+
+@dataclass
+class Group:
+    title: str
+    items: list[Hit] = field(default_factory=list)
+    more: bool = False
+
+
+def exact_match(q: str) -> str | None:
+    """The URL of the one object whose id is exactly ``q``, if there is one."""
+    if Device.objects.filter(pk=q).exists():
+        return reverse("devices:device-detail", args=[q])
+    if Home.objects.filter(pk=q).exists():
+        return reverse("devices:home-detail", args=[q])
+    if CloudUser.objects.filter(pk=q).exists():
+        return reverse("devices:user-detail", args=[q])
+    for url in _mall_exact(q):
+        return url
+    if device_id := Device.objects.filter(uuid=q).values_list("pk", flat=True).first():
+        return reverse("devices:device-detail", args=[device_id])
+    if user_id := _user_for_open_id(q):
+        return reverse("devices:user-detail", args=[user_id])
+    return None
+
+
+def _user_for_open_id(open_id: str) -> str | None:
+    user_id = WeChatIdentity.objects.filter(open_id=open_id).values_list("user_id", flat=True).first()
+    if user_id is None:
+        user_id = VoipAuthState.objects.filter(open_id=open_id).values_list("user_id", flat=True).first()
+    return user_id
+
+
+def _mall_exact(q: str) -> list[str]:
+    """Orders and subscriptions (the mall app's pages)."""
+    from mall.models import Order, Subscription
+
+    if Order.objects.filter(pk=q).exists():
+        return [reverse("mall:order-detail", args=[q])]
+    if Subscription.objects.filter(pk=q).exists():
+        return [reverse("mall:subscription-detail", args=[q])]
+    return []
+
+
+def _group(title: str, rows: list, make) -> Group | None:
+    if not rows:
+        return None
+    return Group(title=title, items=[make(r) for r in rows[:GROUP_LIMIT]], more=len(rows) > GROUP_LIMIT)
+
+
+def grouped_matches(q: str) -> list[Group]:
+    """Devices by id prefix, name or UUID; homes by name; users by name — each group bounded."""
+    devices = list(
+        Device.objects.filter(Q(name__icontains=q) | Q(uuid__istartswith=q) | Q(pk__istartswith=q))
+        .select_related("home")
+        .order_by("name", "device_id")[: GROUP_LIMIT + 1]
+    )
+    homes = list(
+        Home.objects.filter(Q(name__icontains=q) | Q(pk__istartswith=q)).order_by("name", "owner_id")[
+            : GROUP_LIMIT + 1
+        ]
+    )
+    users = list(
+        CloudUser.objects.filter(Q(user_name__icontains=q) | Q(pk__istartswith=q)).order_by(
+            "user_name", "user_id"
+        )[: GROUP_LIMIT + 1]
+    )
+    groups = [
+        _group(
+            _("Devices"),
+            devices,
+            lambda d: Hit(
+                d.name or d.device_id,
+                d.device_id,
+                reverse("devices:device-detail", args=[d.device_id]),
+                d.home.name if d.home else "",
+            ),
+        ),
+        _group(
+            _("Homes"),
+            homes,
+            lambda h: Hit(
+                h.name or h.owner_id, h.owner_id, reverse("devices:home-detail", args=[h.owner_id])
+            ),
+        ),
+        _group(
+            _("Users"),
+            users,
+            lambda u: Hit(
+                u.user_name or u.user_id, u.user_id, reverse("devices:user-detail", args=[u.user_id])
+            ),
+        ),
+    ]
+    return [g for g in groups if g is not None]
