@@ -1,9 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+SCHEDULES = [
+    ("mall: sync the mirror", "mall.tasks.mall_sync_task", 600, {"trigger": "schedule"}),
+]
+
+
+def _ensure_schedules(sender: AppConfig, **kwargs: Any) -> None:
+    from voipadmin.schedules import ensure_schedules
+
+    ensure_schedules(SCHEDULES)
 
 
 class MallConfig(AppConfig):
     name = "mall"
     verbose_name = _("Mall")
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_schedules, sender=self, dispatch_uid="mall.schedules")

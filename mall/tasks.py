@@ -1,0 +1,23 @@
+"""Celery tasks of the mall: thin — they call one service and own only retries and failure handling."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from mall.services.sync import mall_sync
+from voipadmin.locks import LockHeld
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=False, acks_late=True)
+def mall_sync_task(full: bool = False, trigger: str = "beat") -> dict:
+    """One mall sync pass; a pass already running is not an error (the lock refuses, this one ends)."""
+    try:
+        run = mall_sync(trigger=trigger, full=full)
+    except LockHeld:
+        log.info("mall sync skipped: another pass holds the lock")
+        return {"state": "locked"}
+    return {"state": run.state, "run": run.pk, "counts": run.counts}

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+
+from devices.models import Device
+from mall import csv_export, selectors
+from mall.forms import OrderFilterForm, SubscriptionFilterForm, TestPurchaseForm
+from mall.models import CommodityPrice
+from mall.services.purchase import PurchaseOutcome, test_purchase_make
+from voipadmin.paging import paginate, render_list
+
+
+def _get_device(request: HttpRequest, device_id: str) -> Device:
+    """The one lookup the mall's device fragment and action go through (login is enforced by middleware)."""
+    return get_object_or_404(Device.objects.select_related("home"), pk=device_id)
+
+
+# -- catalog -------------------------------------------------------------------------------------------------
+@require_GET
+def commodity_list(request: HttpRequest) -> HttpResponse:
+    context = {"page": paginate(request, selectors.commodity_list())}
+    return render_list(request, "mall/commodity_list.html", "commodity-table", context)
+
+
+@require_GET
+def commodity_detail(request: HttpRequest, commodity_code: str) -> HttpResponse:
+    commodity = get_object_or_404(selectors.commodity_list(), pk=commodity_code)
+    context = {
+        "commodity": commodity,
+        "page": paginate(request, selectors.commodity_devices(commodity=commodity)),
+    }
+    return render_list(request, "mall/commodity_detail.html", "device-table", context)
+
+
+@require_GET
+def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
+    languages = selectors.service_languages(category_code=category_code)
+    wanted = request.GET.get("lang") or ("zh" if (get_language() or "").startswith("zh") else "en")
+    lang = wanted if wanted in languages else (languages[0] if languages else "")
+    modules = selectors.service_introduction(category_code=category_code, lang=lang)
+    if modules is None:
+        raise Http404
+    context = {"category_code": category_code, "modules": modules, "lang": lang, "languages": languages}
+    return render(request, "mall/service_detail.html", context)
+
+
+# -- orders --------------------------------------------------------------------------------------------------
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET)
+    if not form.is_valid():
+        context = {"form": form, "page": None, "list_url": request.path}
+        return render_list(request, "mall/order_list.html", "order-table", context, status=400)
+    filters = form.cleaned_data
+    if filters["format"] == "csv":
+        return _csv(csv_export.order_rows(filters=filters), "orders.csv")
+    context = {"form": form, "page": selectors.order_page(filters=filters), "list_url": request.path}
+    return render_list(request, "mall/order_list.html", "order-table", context)
+
+
+@require_GET
+def order_totals(request: HttpRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET)
+    valid = form.is_valid()
+    context = {"form": form, "totals": selectors.order_totals(filters=form.cleaned_data) if valid else None}
+    return render_list(
+        request, "mall/order_totals.html", "order-totals", context, status=200 if valid else 400
+    )
+
+
+@require_GET
+def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
+    order = selectors.order_detail(order_id=order_id)
+    if order is None:
+        raise Http404
+    context = {
+        "order": order,
+        "mall": selectors.order_mall(order=order),
+        "subscriptions": order.subscriptions.all(),
+    }
+    return render(request, "mall/order_detail.html", context)
+
+
+# -- subscriptions -------------------------------------------------------------------------------------------
+@require_GET
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    form = SubscriptionFilterForm(request.GET)
+    if not form.is_valid():
+        context = {"form": form, "page": None}
+        return render_list(request, "mall/subscription_list.html", "subscription-table", context, status=400)
+    if form.cleaned_data["format"] == "csv":
+        return _csv(csv_export.subscription_rows(filters=form.cleaned_data), "subscriptions.csv")
+    context = {"form": form, "page": selectors.subscription_page(filters=form.cleaned_data)}
+    return render_list(request, "mall/subscription_list.html", "subscription-table", context)
+
+
+@require_GET
+def subscription_detail(request: HttpRequest, subscribe_id: str) -> HttpResponse:
+    subscription = selectors.subscription_detail(subscribe_id=subscribe_id)
+    if subscription is None:
+        raise Http404
+    return render(request, "mall/subscription_detail.html", {"subscription": subscription})
+
+
+def _csv(rows: object, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# -- the device page's mall panel ----------------------------------------------------------------------------
+def _panel_context(request: HttpRequest, device: Device) -> dict:
+    return {
+        "device": device,
+        "mall_infos": selectors.device_mall_infos(device=device),
+        "offers": selectors.device_offers(device=device),
+        "page": selectors.order_page(filters={"device": device.device_id}, per_page=10),
+        "list_url": reverse("mall:order-list"),
+        "embedded": True,
+        "can_purchase": settings.SANDBOX_BACKED and request.user.has_perm("voipadmin.make_test_purchase"),
+    }
+
+
+@require_GET
+def device_panel(request: HttpRequest, device_id: str) -> HttpResponse:
+    device = _get_device(request, device_id)
+    return render(request, "mall/device_panel.html", _panel_context(request, device))
+
+
+@require_POST
+@permission_required("voipadmin.make_test_purchase", raise_exception=True)
+def device_purchase(request: HttpRequest, device_id: str) -> HttpResponse:
+    if not settings.SANDBOX_BACKED:
+        raise Http404
+    device = _get_device(request, device_id)
+    form = TestPurchaseForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    data = form.cleaned_data
+    price = get_object_or_404(
+        CommodityPrice.objects.select_related("commodity"),
+        commodity__offers__device=device,
+        commodity_id=data["commodity_code"],
+        option_type=data["option_type"],
+        option_no=data["option_no"],
+    )
+    outcome = test_purchase_make(actor=request.user, device=device, price=price)
+    if not request.htmx:
+        messages.add_message(request, _message_level(outcome), outcome.message)
+        return redirect("devices:device-detail", device_id=device.device_id)
+    context = {**_panel_context(request, device), "outcome": outcome}
+    # 200 either way: htmx swaps the panel, whose error state says what failed and what to do.
+    return render(request, "mall/device_panel.html", context)
+
+
+def _message_level(outcome: PurchaseOutcome) -> int:
+    return messages.SUCCESS if outcome.ok else messages.ERROR
