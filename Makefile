@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint format messages makemessages migrate clean
+.PHONY: run test bench tour lint format messages makemessages migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -24,6 +24,7 @@ messages: $(STAMP)
 makemessages: $(STAMP)
 	$(PY) manage.py makemessages --locale zh_Hans --locale en --ignore=.venv --ignore=node_modules \
 		--ignore=var --ignore=tests --ignore=sandbox --no-location
+	msgattrib --clear-fuzzy --empty -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 migrate: $(STAMP) messages
@@ -36,6 +37,15 @@ run: migrate
 
 test: $(STAMP) node_modules/.installed messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks on PostgreSQL (BENCH_DATABASE_URL; default: the local test database). Seeds 10^6 orders once.
+bench: $(STAMP) messages
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m bench.mall_orders $(BENCH_ARGS)
+
+# Refresh the README tour: the browser tests screenshot every page on the demo data.
+tour: $(STAMP) node_modules/.installed messages
+	$(VENV)/bin/pytest tests/e2e/test_tour.py -q
+	mkdir -p docs/tour && cp test-artifacts/tour/ops-*.png docs/tour/
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

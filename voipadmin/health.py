@@ -21,12 +21,13 @@ def check_database() -> str | None:
 
 def check_broker(timeout: float = 2.0) -> str | None:
     options = celery_app.conf.broker_transport_options or {}
-    if str(celery_app.conf.broker_url).startswith("filesystem://"):
+    url = str(celery_app.conf.broker_url)
+    if url.startswith("filesystem://"):
         # The filesystem transport "connects" without touching disk; the folder itself must be usable.
         folder = options.get("data_folder_in", "")
         return None if folder and os.access(folder, os.W_OK) else "QueueFolderNotWritable"
     try:
-        with celery_app.connection_for_write() as conn:
+        with celery_app.connection_for_write(url) as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
             conn.default_channel  # noqa: B018 -- opening a channel proves the broker answers
     except Exception as exc:  # kombu raises many types; all mean "broker not reachable"

@@ -2,16 +2,29 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from voipadmin import health
+from voipadmin import search as search_service
+from voipadmin.forms import AuditFilterForm, SearchForm
+from voipadmin.models import AuditEvent
+from voipadmin.paging import paginate, render_list
+from voipadmin.selectors import audit_events
 
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "voipadmin/overview.html")
+    # Imported here, not at the top, so the overview's change to this shared file stays inside this function.
+    from voipadmin.overview import day_part, overview_figures, page_context
+
+    context = {**page_context(overview_figures()), "day_part": day_part()}
+    htmx = request.htmx and not request.htmx.history_restore_request
+    template = "voipadmin/overview.html#overview-body" if htmx else "voipadmin/overview.html"
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response
 
 
 @login_not_required
@@ -26,3 +39,36 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "failed": failed,
     }
     return JsonResponse(body, status=503 if failed else 200)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    valid = form.is_valid()
+    q = form.cleaned_data.get("q", "") if valid else ""
+    htmx = request.htmx and not request.htmx.history_restore_request
+    if valid and q and not htmx and (url := search_service.exact_match(q)):
+        return redirect(url)
+    context = {
+        "form": form,
+        "q": q if valid else request.GET.get("q", "")[:200],
+        "groups": search_service.grouped_matches(q) if valid and q else [],
+        "exact": search_service.exact_match(q) if valid and q and htmx else None,
+    }
+    template = "voipadmin/search.html"
+    if htmx:
+        template += "#search-dropdown" if request.GET.get("dropdown") else "#search-results"
+    response = render(request, template, context, status=200 if valid else 400)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET)
+    valid = form.is_valid()
+    events = audit_events(filters=form.cleaned_data) if valid else AuditEvent.objects.none()
+    context = {"form": form, "page": paginate(request, events)}
+    return render_list(
+        request, "voipadmin/audit_list.html", "audit-table", context, status=200 if valid else 400
+    )

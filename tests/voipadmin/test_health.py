@@ -24,8 +24,11 @@ def test_healthz_answers_200_on_a_working_stack(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_healthz_names_an_unreachable_broker(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://127.0.0.1:{_closed_port()}/0")
-    monkeypatch.setattr(celery_app.conf, "broker_transport_options", {})
+    closed = f"redis://127.0.0.1:{_closed_port()}/0"
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings (set in CI's Redis run).
+    monkeypatch.setenv("CELERY_BROKER_URL", closed)
+    monkeypatch.setitem(celery_app.conf, "broker_url", closed)
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
