@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from voipadmin.roles import ROLE_LABELS, role_of
 
@@ -11,4 +13,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """The current user's role for the user menu, computed once per request."""
     user = getattr(request, "user", None)
     role = role_of(user) if user is not None else None
-    return {"user_role": role, "user_role_label": ROLE_LABELS.get(role) if role else None}
+    return {
+        "user_role": role,
+        "user_role_label": ROLE_LABELS.get(role) if role else None,
+        "user_time_zones": settings.USER_TIME_ZONES,
+        "current_time_zone": timezone.get_current_timezone_name(),
+    }

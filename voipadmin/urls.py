@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/settz/", views.set_timezone, name="set_timezone"),
     path("search/", views.search, name="search"),
     path("audit/", views.audit_list, name="audit"),
     path("schedules/", schedule_views.schedule_list, name="schedules"),

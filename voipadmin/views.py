@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from voipadmin import health
 from voipadmin import search as search_service
 from voipadmin.forms import AuditFilterForm, SearchForm
+from voipadmin.middleware import SESSION_KEY
 from voipadmin.models import AuditEvent
 from voipadmin.paging import paginate, render_list
 from voipadmin.selectors import audit_events
@@ -72,3 +76,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render_list(
         request, "voipadmin/audit_list.html", "audit-table", context, status=200 if valid else 400
     )
+
+
+@require_POST
+def set_timezone(request: HttpRequest) -> HttpResponse:
+    """Keep the user's chosen time zone in the session; an unknown zone is a 400."""
+    name = request.POST.get("timezone", "")
+    if name not in settings.USER_TIME_ZONES:
+        return HttpResponseBadRequest(_("Unknown time zone."))
+    request.session[SESSION_KEY] = name
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    return redirect(target)
