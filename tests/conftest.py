@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import Client
 
 from voipadmin.roles import OPS, SUPPORT, VIEWER, ensure_roles
@@ -23,7 +24,11 @@ _DB_FIXTURES = {
 
 @pytest.fixture(autouse=True)
 def _roles(request: pytest.FixtureRequest) -> None:
-    """Groups are deleted by a test flush; make them again for every test that touches the database."""
+    """Groups are deleted by a test flush; make them again for every test that touches the database.
+
+    The shared cache (tokens, locks, rate limiters) is emptied too: neither Redis nor the cache table is
+    rolled back or flushed with the test database, and a lock left by one test would refuse the next.
+    """
     uses_db = bool(_DB_FIXTURES & set(request.fixturenames)) or request.node.get_closest_marker("django_db")
     if not uses_db:
         return
@@ -32,6 +37,7 @@ def _roles(request: pytest.FixtureRequest) -> None:
     else:
         request.getfixturevalue("db")
     ensure_roles()
+    cache.clear()
 
 
 @pytest.fixture
