@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections import defaultdict
 from decimal import Decimal
@@ -10,7 +9,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.utils import timezone
 
 from devices.models import Device
 from mall import keyset
@@ -28,6 +26,7 @@ from mall.models import (
     ServiceIntroItem,
     Subscription,
 )
+from voipadmin.selectors import local_days_q
 
 PER_PAGE = 50
 ORDER_CURSOR_SALT = "mall.orders.cursor"
@@ -119,10 +118,6 @@ def service_languages(*, category_code: str) -> list[str]:
 
 
 # -- orders --------------------------------------------------------------------------------------------------
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def order_list(*, filters: dict[str, Any]) -> QuerySet[Order]:
     """Orders matching the filter; the caller orders and pages them (newest first)."""
     qs = Order.objects.all()
@@ -134,10 +129,7 @@ def order_list(*, filters: dict[str, Any]) -> QuerySet[Order]:
         qs = qs.filter(site_code=site)
     if device := filters.get("device"):
         qs = qs.filter(device_id=device)
-    if day := filters.get("from"):
-        qs = qs.filter(created_at__gte=_day_start(day))
-    if day := filters.get("to"):
-        qs = qs.filter(created_at__lt=_day_start(day + dt.timedelta(days=1)))
+    qs = qs.filter(local_days_q("created_at", filters.get("from"), filters.get("to")))
     if q := filters.get("q"):
         qs = qs.filter(_order_search(q))
     return qs

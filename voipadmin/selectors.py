@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from voipadmin.models import AuditEvent
@@ -13,6 +13,16 @@ from voipadmin.models import AuditEvent
 
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def local_days_q(field: str, first: dt.date | None, last: dt.date | None) -> Q:
+    """``field`` within whole local days ``first``..``last`` (either may be open), in the reader's time zone."""
+    q = Q()
+    if first:
+        q &= Q(**{f"{field}__gte": _day_start(first)})
+    if last:
+        q &= Q(**{f"{field}__lt": _day_start(last + dt.timedelta(days=1))})
+    return q
 
 
 def audit_events(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
@@ -25,8 +35,5 @@ def audit_events(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
         qs = qs.filter(device_id=device)
     if result := filters.get("result"):
         qs = qs.filter(result=result)
-    if day := filters.get("date_from"):
-        qs = qs.filter(created_at__gte=_day_start(day))
-    if day := filters.get("date_to"):
-        qs = qs.filter(created_at__lt=_day_start(day + dt.timedelta(days=1)))
+    qs = qs.filter(local_days_q("created_at", filters.get("date_from"), filters.get("date_to")))
     return qs.order_by("-created_at", "-id")
