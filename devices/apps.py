@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 SCHEDULES = [
     ("devices: sync the mirror", "devices.tasks.devices_sync_task", 3600, {"trigger": "schedule"}),
     ("devices: reconcile VoIP authorization", "devices.tasks.reconciliation_scheduled_task", 15 * 60, {}),
+    ("devices: reconciliation sweeper", "devices.tasks.reconciliation_sweep_task", 60, {}),
 ]
 
 

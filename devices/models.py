@@ -269,6 +269,8 @@ class ReconciliationChunk(models.Model):
     device_ids = models.JSONField(_("devices"), default=list)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
     lease_token = models.CharField(max_length=32, blank=True, editable=False)
+    # The worker (host:pid) that last leased it: who did the chunk, or who died holding it.
+    leased_by = models.CharField(_("worker"), max_length=128, blank=True)
     lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     counts = models.JSONField(_("counts"), default=dict)

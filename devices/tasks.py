@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from celery import shared_task
 
 from voipadmin.clients.errors import CloudUnavailable
@@ -26,18 +28,38 @@ def devices_sync_task(trigger: str = "schedule") -> int | None:
 
 
 @shared_task(acks_late=True)
-def reconciliation_run_task(run_id: int) -> None:
-    """Execute a started run; a redelivered message continues the same run where it stopped."""
-    from devices.services.reconcile import reconciliation_execute
+def reconciliation_run_task(run_id: int) -> int:
+    """Plan a started run and fan it out to RECONCILE_WORKERS worker tasks; a redelivery queues more, harmlessly."""
+    from devices.services.reconcile import reconciliation_dispatch
 
-    reconciliation_execute(run_id=run_id)
+    return reconciliation_dispatch(run_id)
+
+
+@shared_task(acks_late=True)
+def reconciliation_worker_task(run_id: int) -> None:
+    """One worker of a run: claim a chunk, process it, complete it, until none is claimable.
+
+    Progress is in the database (chunk rows with a lease), so a redelivered or duplicated message only helps."""
+    from devices.services.reconcile import WORKER_BUDGET, reconciliation_execute
+
+    reconciliation_execute(run_id=run_id, budget=WORKER_BUDGET)
+
+
+@shared_task
+def reconciliation_sweep_task() -> dict[str, int]:
+    """Every minute: free the chunks of killed workers and queue workers for them; end runs that are done."""
+    from devices.services.reconcile import reconciliation_sweep
+
+    return dataclasses.asdict(reconciliation_sweep())
 
 
 @shared_task
 def reconciliation_scheduled_task(dry_run: bool = False) -> int | None:
-    from devices.services.reconcile import RunAlreadyRunning, reconciliation_run
+    from devices.services.reconcile import RunAlreadyRunning, reconciliation_dispatch, reconciliation_start
 
     try:
-        return reconciliation_run(trigger="schedule", dry_run=dry_run).pk
+        run = reconciliation_start(trigger="schedule", dry_run=dry_run)
     except RunAlreadyRunning:
         return None  # the run already going covers this one
+    reconciliation_dispatch(run.pk)
+    return run.pk

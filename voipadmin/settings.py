@@ -172,6 +172,13 @@ SYNC_ON_WORKER_START = env.bool("SYNC_ON_WORKER_START", default=False)
 RECONCILE_MODE = env.str("RECONCILE_MODE", default="fix")
 if RECONCILE_MODE not in {"fix", "report"}:
     raise ImproperlyConfigured("RECONCILE_MODE must be 'fix' or 'report'.")
+# Worker tasks sharing one run; devices per chunk (one observation call, at most 50); how long a worker may hold
+# a chunk before the sweeper hands it to another (far longer than one chunk takes).
+RECONCILE_WORKERS = env.int("RECONCILE_WORKERS", default=2)
+RECONCILE_CHUNK_SIZE = env.int("RECONCILE_CHUNK_SIZE", default=50)
+RECONCILE_LEASE_SECONDS = env.int("RECONCILE_LEASE_SECONDS", default=600)
+# WeChat observation calls per second, kept across every worker through the shared cache.
+WECHAT_QPS = env.int("WECHAT_QPS", default=50)
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -59,16 +61,16 @@ from voipadmin.clients.errors import (
 from voipadmin.clients.models import AuthObservation, VoipAuthUser
 from voipadmin.locks import LockHeld, cache_lock
 from voipadmin.models import AuditEvent
+from voipadmin.ratelimit import acquire as rate_limit
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = MAX_OBSERVATION_BATCH  # one observation call per chunk
 LOCK_KEY = "devices:reconcile:lock"
 # Renewed after every chunk, so it only has to outlast one chunk; a crashed run frees it after this.
 LOCK_TTL = 15 * 60
-LEASE = dt.timedelta(
-    minutes=10
-)  # far longer than one chunk takes (50 devices, 2 reads each, one observation)
+# A worker task stops claiming after this long and queues its successor, well inside the task time limits.
+WORKER_BUDGET = 15 * 60
+WECHAT_RATE_KEY = "wechat:observe"
 MAX_CHUNK_ATTEMPTS = 3
 READ_THREADS = 4  # the cloud's latency, not our code, bounds a chunk: read its devices side by side
 RATE_LIMIT_RETRIES = 6
@@ -162,8 +164,11 @@ def read_cloud_side(client: CloudClient, device: Device) -> CloudSide:
 def observe_with_backoff(
     client: WeChatClient, model_id: str, pairs: list[tuple[str, list[str]]]
 ) -> dict[tuple[str, str], AuthObservation]:
-    """One observation call, waiting and retrying on 45011 (calls too frequent); keyed by (sn, openid)."""
+    """One observation call, waiting and retrying on 45011 (calls too frequent); keyed by (sn, openid).
+
+    Every call first takes a slot of the calls-per-second limit shared by all workers (``WECHAT_QPS``)."""
     for attempt in range(RATE_LIMIT_RETRIES):
+        rate_limit(WECHAT_RATE_KEY, settings.WECHAT_QPS)
         try:
             seen = client.observe_authorization(model_id, pairs)
             return {(o.sn, o.openid): o for o in seen}
@@ -370,6 +375,20 @@ def _release_lock(run: ReconciliationRun) -> None:
 
 
 # -- planning and leasing chunks -----------------------------------------------------------------------------
+def _chunk_size() -> int:
+    """Devices per chunk: one observation call each, so at most WeChat's batch of 50."""
+    return max(1, min(int(settings.RECONCILE_CHUNK_SIZE), MAX_OBSERVATION_BATCH))
+
+
+def _lease() -> dt.timedelta:
+    """How long a worker holds a chunk; far longer than one chunk takes (reads, one observation, writes)."""
+    return dt.timedelta(seconds=int(settings.RECONCILE_LEASE_SECONDS))
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:128]
+
+
 def _plan(run: ReconciliationRun) -> None:
     """Split the run into chunks of up to 50 devices sharing (AppID, model id); done once per run."""
     devices = Device.objects.filter(voip_capable=True).exclude(wechat_model_id="")
@@ -380,11 +399,12 @@ def _plan(run: ReconciliationRun) -> None:
     )
     chunks: list[ReconciliationChunk] = []
     current: ReconciliationChunk | None = None
+    size = _chunk_size()
     for app_id, model_id, device_id in rows.iterator(chunk_size=2000):
         if (
             current is None
             or (current.app_id, current.model_id) != (app_id, model_id)
-            or (len(current.device_ids) >= CHUNK_SIZE)
+            or (len(current.device_ids) >= size)
         ):
             current = ReconciliationChunk(run=run, seq=len(chunks), app_id=app_id, model_id=model_id)
             chunks.append(current)
@@ -412,7 +432,8 @@ def _claim(run: ReconciliationRun) -> tuple[ReconciliationChunk, str] | None:
             .update(
                 state=ReconciliationChunk.State.LEASED,
                 lease_token=token,
-                lease_expires_at=now + LEASE,
+                lease_expires_at=now + _lease(),
+                leased_by=_worker_name(),
                 attempts=F("attempts") + 1,
             )
         )
@@ -611,8 +632,13 @@ def reconciliation_execute(
     progress: Progress | None = None,
     cloud: CloudClient | None = None,
     wechat: Callable[[str], WeChatClient] | None = None,
+    budget: float | None = None,
 ) -> ReconciliationRun:
-    """Work through the run's chunks until none is left, then finish it; safe to call again for the same run."""
+    """Work through the run's chunks until none is left, then finish it; safe to call again for the same run.
+
+    Several of these (worker tasks) share a run: each claims chunks until none is claimable, and the one that
+    sees every chunk done finishes the run. With ``budget`` (seconds) it stops claiming after that long and
+    queues a worker task to go on, so a long run never meets the task time limit."""
     run = ReconciliationRun.objects.select_related("requested_by").get(pk=run_id)
     if run.state != ReconciliationRun.State.RUNNING:
         return run
@@ -629,25 +655,36 @@ def reconciliation_execute(
         if run.planned_at is None:
             _plan(run)
             run.refresh_from_db()
+        deadline = None if budget is None else time.monotonic() + budget
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             ctx = _Context(run, cloud, wechat_for, run.requested_by, pool)
-            stop = _work(ctx, progress)
+            stop = _work(ctx, progress, deadline)
     except Exception as exc:
         log.exception("reconciliation run %s failed", run.pk)
         _finish(run, failed=f"{type(exc).__name__}: {exc}"[:500])
         raise
+    if stop is _OUT_OF_BUDGET:
+        _queue_workers(run.pk, 1)
+        return _reload(run)
     _finish(run, stop=stop, stats={**cloud.stats(), **_wechat_stats(clients)})
     return _reload(run)
 
 
-def _work(ctx: _Context, progress: Progress | None) -> str | None:
+_OUT_OF_BUDGET = "out of budget"  # not a stop: this worker hands over to a fresh task
+
+
+def _work(ctx: _Context, progress: Progress | None, deadline: float | None = None) -> str | None:
     """Claim and process chunks; returns why the run stopped early (a quota stop), else None."""
     run = ctx.run
     while True:
         if not ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).exists():
             return None  # another worker ended it (a quota stop)
+        if deadline is not None and time.monotonic() >= deadline:
+            return _OUT_OF_BUDGET
         claimed = _claim(run)
         if claimed is None:
+            if ReconciliationChunk.objects.filter(run=run, state=ReconciliationChunk.State.PENDING).exists():
+                continue  # given back (a retry) after we looked, or lost a race for it: look again
             return None
         chunk, token = claimed
         try:
@@ -687,14 +724,13 @@ def _finish(
     failed: str | None = None,
     stats: dict[str, int] | None = None,
 ) -> None:
-    """End the run once no chunk is left (or it was stopped); the state follows from what happened."""
+    """End the run once no chunk is left (or it was stopped); the state follows from what happened.
+
+    Idempotent: the end is a conditional update (running -> final), so of several workers (and the sweeper)
+    seeing the last chunk done, one ends the run."""
     open_chunks = ReconciliationChunk.objects.filter(run=run).exclude(state=ReconciliationChunk.State.DONE)
-    if (
-        stop is None
-        and failed is None
-        and open_chunks.filter(state=ReconciliationChunk.State.LEASED).exists()
-    ):
-        return  # another worker still holds a chunk; it finishes the run
+    if stop is None and failed is None and open_chunks.exists():
+        return  # another worker still holds (or is about to take) a chunk; it finishes the run
     counts = _sum_counts(run)
     errors = list(run.errors)
     not_reached = sum(len(ids) for ids in open_chunks.values_list("device_ids", flat=True))
@@ -717,6 +753,92 @@ def _finish(
     )
     if ended:
         _release_lock(run)
+
+
+# -- several workers, and the sweeper ------------------------------------------------------------------------
+def _queue_workers(run_id: int, count: int) -> None:
+    from devices.tasks import reconciliation_worker_task
+
+    for _n in range(count):
+        reconciliation_worker_task.delay(run_id)
+
+
+def reconciliation_dispatch(run_id: int, workers: int | None = None) -> int:
+    """Plan a started run and queue worker tasks to share it; returns how many were queued.
+
+    At most ``RECONCILE_WORKERS`` (or ``workers``), and never more than there are chunks; a run with nothing
+    to check is finished here."""
+    run = ReconciliationRun.objects.get(pk=run_id)
+    if run.state != ReconciliationRun.State.RUNNING:
+        return 0
+    if run.planned_at is None:
+        _plan(run)
+        run.refresh_from_db()
+    open_chunks = ReconciliationChunk.objects.filter(run=run).exclude(state=ReconciliationChunk.State.DONE)
+    count = min(max(1, workers or settings.RECONCILE_WORKERS), open_chunks.count())
+    if count == 0:
+        _finish(run)
+        return 0
+    _queue_workers(run.pk, count)
+    return count
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    freed: int = 0  # chunks whose lease had expired, put back to pending
+    queued: int = 0  # worker tasks queued
+    finished: int = 0  # runs ended because every chunk was done
+
+
+def reconciliation_sweep() -> SweepResult:
+    """Hand the chunks of killed workers to new ones, and end runs whose chunks are all done.
+
+    For each running run: a chunk whose lease expired goes back to pending (a conditional update on its lease,
+    so a worker that took it meanwhile keeps it) and a worker task is queued for it; a run with chunks left and
+    no live lease gets a worker task (at most once per lease period, so a busy queue is not flooded); a run
+    whose chunks are all done is finished. Nothing here is done twice: each device's step is idempotent."""
+    freed = queued = finished = 0
+    now = timezone.now()
+    for run in ReconciliationRun.objects.filter(state=ReconciliationRun.State.RUNNING):
+        chunks = ReconciliationChunk.objects.filter(run=run)
+        run_freed = 0
+        expired = chunks.filter(state=ReconciliationChunk.State.LEASED, lease_expires_at__lt=now)
+        for pk, token in expired.values_list("pk", "lease_token"):
+            run_freed += chunks.filter(
+                pk=pk, state=ReconciliationChunk.State.LEASED, lease_token=token, lease_expires_at__lt=now
+            ).update(state=ReconciliationChunk.State.PENDING, lease_token="", lease_expires_at=None)
+        freed += run_freed
+        if run.planned_at is None:
+            # Its dispatch was lost before planning: plan and fan out again, once the dispatch had its time.
+            if run.started_at < now - _lease() and cache.add(f"{LOCK_KEY}:swept:{run.pk}", 1, _lease_ttl()):
+                from devices.tasks import reconciliation_run_task
+
+                reconciliation_run_task.delay(run.pk)
+                queued += 1
+            continue
+        open_chunks = chunks.exclude(state=ReconciliationChunk.State.DONE)
+        if not open_chunks.exists():
+            _finish(run)
+            finished += _reload(run).state != ReconciliationRun.State.RUNNING
+            continue
+        if run_freed:
+            count = min(run_freed, max(1, settings.RECONCILE_WORKERS))
+        elif not open_chunks.filter(state=ReconciliationChunk.State.LEASED).exists() and cache.add(
+            f"{LOCK_KEY}:swept:{run.pk}", 1, _lease_ttl()
+        ):
+            count = 1  # chunks left and nobody on them: its worker tasks were lost
+        else:
+            continue
+        log.warning(
+            "reconciliation run %s: %s chunk(s) freed; queueing %s worker(s)", run.pk, run_freed, count
+        )
+        _queue_workers(run.pk, count)
+        queued += count
+    return SweepResult(freed, queued, finished)
+
+
+def _lease_ttl() -> int:
+    return max(1, int(_lease().total_seconds()))
 
 
 def _reload(run: ReconciliationRun) -> ReconciliationRun:
