@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,9 @@ from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ("zh_Hans", "en")
+# As `make makemessages` ignores them; the copy of the source leaves them out, with what holds no source.
+IGNORED = (".venv", "node_modules", "var", "tests", "sandbox")
+NOT_SOURCE = (".git", "test-artifacts", "__pycache__")
 
 
 def _problems(po_file: Path) -> list[str]:
@@ -32,18 +36,27 @@ def test_committed_catalog_has_no_untranslated_or_fuzzy_entry(locale: str) -> No
     assert _problems(po) == []
 
 
-def test_every_string_in_the_source_is_in_both_catalogs(tmp_path: Path, settings) -> None:
+def _checksums(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*.po"))
+    }
+
+
+def test_every_string_in_the_source_is_in_both_catalogs(tmp_path: Path, settings, monkeypatch) -> None:
     """Re-extract the strings into a copy of the catalogs: nothing new may appear untranslated."""
-    shutil.copytree(ROOT / "locale", tmp_path / "locale")
-    settings.LOCALE_PATHS = [tmp_path / "locale"]
+    # makemessages writes a file's strings to the catalogs of a locale folder beside one of its parents (./locale
+    # here), not to LOCALE_PATHS[0]: so it runs in a copy of the whole source, never on the real catalogs.
+    real = _checksums(ROOT / "locale")
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SOURCE, *IGNORED))
+    monkeypatch.chdir(src)
+    settings.LOCALE_PATHS = [src / "locale"]
     call_command(
-        "makemessages",
-        locale=list(LOCALES),
-        ignore_patterns=[".venv", "node_modules", "var", "tests", "sandbox"],
-        no_location=True,
-        verbosity=0,
+        "makemessages", locale=list(LOCALES), ignore_patterns=list(IGNORED), no_location=True, verbosity=0
     )
     problems = {
-        locale: _problems(tmp_path / "locale" / locale / "LC_MESSAGES" / "django.po") for locale in LOCALES
+        locale: _problems(src / "locale" / locale / "LC_MESSAGES" / "django.po") for locale in LOCALES
     }
     assert problems == {locale: [] for locale in LOCALES}
+    assert _checksums(ROOT / "locale") == real

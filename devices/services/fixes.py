@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from devices.models import Device, VoipAuthState
 from devices.services.sync import Tally, fetch_details, store_details
-from voipadmin.audit import audit_record
+from voipadmin.audit import audit_cloud_write
 from voipadmin.clients.cloud import CloudClient
 from voipadmin.clients.errors import (
     CloudError,
@@ -38,7 +38,7 @@ class FixOutcome:
     unknown: bool = False
 
 
-def _queue_refresh(device_id: str) -> None:
+def queue_refresh(device_id: str) -> None:
     from devices.tasks import device_refresh_task
 
     # Later than the cloud could still be working on the call that timed out, so the refresh sees its result.
@@ -61,36 +61,25 @@ def _cloud_failure(
     exc: CloudError,
     message: str,
 ) -> FixOutcome:
-    if isinstance(exc, CloudUnavailable) and exc.outcome_unknown:
-        event = audit_record(
-            actor=actor,
-            action=action,
-            result=AuditEvent.Result.UNKNOWN,
-            device_id=device.device_id,
-            target=target,
-            before=before,
-            detail=str(exc),
+    unknown = isinstance(exc, CloudUnavailable) and exc.outcome_unknown
+    if unknown:
+        message = _(
+            "The cloud did not answer in time; the change may or may not have been made. The device is being "
+            "refreshed — check it again in a moment."
         )
-        _queue_refresh(device.device_id)
-        return FixOutcome(
-            False,
-            _(
-                "The cloud did not answer in time; the change may or may not have been made. The device is being "
-                "refreshed — check it again in a moment."
-            ),
-            event,
-            unknown=True,
-        )
-    event = audit_record(
+    write = audit_cloud_write(
         actor=actor,
         action=action,
-        result=AuditEvent.Result.FAILED,
         device_id=device.device_id,
         target=target,
         before=before,
-        detail=str(exc),
+        error=exc,
+        unknown=unknown,
+        message=message,
     )
-    return FixOutcome(False, message, event)
+    if unknown:
+        queue_refresh(device.device_id)
+    return FixOutcome(False, write.message, write.event, unknown=unknown)
 
 
 def voip_auth_user_set(
@@ -114,16 +103,16 @@ def voip_auth_user_set(
         )
     with transaction.atomic():
         store_details(details, timezone.now(), Tally())
-        event = audit_record(
+        write = audit_cloud_write(
             actor=actor,
             action=action,
-            result=AuditEvent.Result.OK,
             device_id=device.device_id,
             target=user_id,
             before=before,
             after=_auth_snapshot(device),
+            message=_("The VoIP auth user is now %(user)s.") % {"user": user_id},
         )
-    return FixOutcome(True, _("The VoIP auth user is now %(user)s.") % {"user": user_id}, event)
+    return FixOutcome(True, write.message, write.event)
 
 
 # Lazy: built at import, shown in the language of the request.
@@ -168,10 +157,9 @@ def exchange_code_redeem(
         )
     with transaction.atomic():
         store_details(details, timezone.now(), Tally())
-        event = audit_record(
+        write = audit_cloud_write(
             actor=actor,
             action=action,
-            result=AuditEvent.Result.OK,
             device_id=device.device_id,
             target=catalog_code,
             before=before,
@@ -179,7 +167,6 @@ def exchange_code_redeem(
                 "service": result.service_code,
                 "ends": result.end_time.isoformat() if result.end_time else None,
             },
+            message=_("Code redeemed: %(service)s is extended.") % {"service": result.service_code},
         )
-    return FixOutcome(
-        True, _("Code redeemed: %(service)s is extended.") % {"service": result.service_code}, event
-    )
+    return FixOutcome(True, write.message, write.event)

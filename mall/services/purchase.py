@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from devices.models import Device, VoipAuthState, WeChatIdentity
 from mall.enums import CATALOG_BY_TYPE
 from mall.models import CommodityPrice, DeviceMall
-from voipadmin.audit import audit_record
+from voipadmin.audit import audit_cloud_write, audit_record
 from voipadmin.clients.cloud import CloudClient
 from voipadmin.clients.errors import CloudError, CloudUnavailable
 
@@ -92,46 +92,39 @@ def test_purchase_make(
             wx_app_id=device.wechat_app_id,
             **request,
         )
-    except CloudUnavailable as exc:
-        message = _(
-            "The cloud did not answer (%(error)s): the purchase may exist or not; check after the next sync."
-        ) % {"error": exc}
-        audit_record(
-            actor=actor,
-            action=ACTION,
-            result="unknown",
-            device_id=device.device_id,
-            target=target,
-            before=request,
-            detail=str(exc),
-        )
-        return PurchaseOutcome(ok=False, result="unknown", message=message)
     except CloudError as exc:
-        message = _("The cloud refused the test purchase: %(error)s") % {"error": exc}
-        audit_record(
+        unknown = isinstance(exc, CloudUnavailable)
+        if unknown:
+            message = _(
+                "The cloud did not answer (%(error)s): the purchase may exist or not; check after the next sync."
+            ) % {"error": exc}
+        else:
+            message = _("The cloud refused the test purchase: %(error)s") % {"error": exc}
+        write = audit_cloud_write(
             actor=actor,
             action=ACTION,
-            result="failed",
             device_id=device.device_id,
             target=target,
             before=request,
-            detail=str(exc),
+            error=exc,
+            unknown=unknown,
+            message=message,
         )
-        return PurchaseOutcome(ok=False, result="failed", message=message)
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=ACTION,
-            result="ok",
-            device_id=device.device_id,
-            target=target,
-            before=request,
-            after={"order_id": result.order_id, "order_status": str(result.order_status)},
-        )
+        return PurchaseOutcome(ok=False, result=write.result, message=write.message)
     message = _(
         "Test order %(order)s created (%(status)s); it shows in the orders after the next mall sync."
     ) % {
         "order": result.order_id,
         "status": result.order_status.label,
     }
-    return PurchaseOutcome(ok=True, result="ok", message=message, order_id=result.order_id)
+    with transaction.atomic():
+        write = audit_cloud_write(
+            actor=actor,
+            action=ACTION,
+            device_id=device.device_id,
+            target=target,
+            before=request,
+            after={"order_id": result.order_id, "order_status": str(result.order_status)},
+            message=message,
+        )
+    return PurchaseOutcome(ok=True, result=write.result, message=write.message, order_id=result.order_id)
