@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 VOIP_CAPABILITY = "tyabiwxrn9"
 DETAIL_THREADS = 4
 PAGE_SIZE = 200
+WRITE_BATCH = 200  # devices written per transaction
 # On top of the client's own retries of each request: a page or device that still failed is tried again.
 SYNC_ATTEMPTS = 3
 LOCK_KEY = "devices:sync:lock"
@@ -169,20 +170,39 @@ def _write_devices(rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tal
 def sync_device_list_per_home(
     client: CloudClient, owner_ids: Iterable[str], now: dt.datetime, tally: Tally, progress: Progress
 ) -> list[str]:
-    device_ids: list[str] = []
-    for owner_id in owner_ids:
+    """Each home's devices (getDeviceList) fetched on a few threads, written in batches on this one."""
+
+    def fetch(owner_id: str) -> Any:
         try:
-            items = _retrying(tally, f"getDeviceList {owner_id}", lambda: client.get_device_list(owner_id))  # noqa: B023
+            return _retrying(tally, f"getDeviceList {owner_id}", lambda: client.get_device_list(owner_id))
         except CloudError as exc:
-            tally.error(f"getDeviceList {owner_id}", exc)
-            continue
-        for bad in items.errors:
-            tally.error(f"getDeviceList {owner_id}", bad)
-        rows = {item.id: _device_values(item, owner_id) for item in items}
+            return exc
+
+    owner_ids = list(owner_ids)
+    device_ids: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}
+    homes_in_batch = 0
+
+    def flush() -> None:
+        nonlocal rows, homes_in_batch
         with transaction.atomic():
             _write_devices(rows, now, tally)
-        device_ids += rows
-        progress(1)
+        device_ids.extend(rows)
+        progress(homes_in_batch)
+        rows, homes_in_batch = {}, 0
+
+    with ThreadPoolExecutor(max_workers=DETAIL_THREADS) as pool:
+        for owner_id, items in zip(owner_ids, pool.map(fetch, owner_ids), strict=True):
+            if isinstance(items, Exception):
+                tally.error(f"getDeviceList {owner_id}", items)
+                continue
+            for bad in items.errors:
+                tally.error(f"getDeviceList {owner_id}", bad)
+            rows.update({item.id: _device_values(item, owner_id) for item in items})
+            homes_in_batch += 1
+            if len(rows) >= WRITE_BATCH:
+                flush()
+        flush()
     return device_ids
 
 
@@ -231,86 +251,176 @@ def fetch_details(client: CloudClient, device_id: str) -> DeviceDetails:
 
 
 def store_details(details: DeviceDetails, now: dt.datetime, tally: Tally) -> None:
-    """Write one device's details in one transaction, touching only what changed."""
-    device = Device.objects.get(pk=details.device_id)
-    cap = details.capability
-    values = {
-        "voip_capable": cap is not None,
-        "wechat_app_id": cap.app_id if cap else "",
-        "wechat_model_id": cap.model_id if cap else "",
-        "wechat_original_id": cap.original_id if cap else "",
-    }
+    """Write one device's details (the device page's refresh, the safe fixes)."""
+    store_details_batch([details], now, tally)
+
+
+def store_details_batch(batch: list[DeviceDetails], now: dt.datetime, tally: Tally) -> None:
+    """Write the details of many devices in one transaction and a few queries, touching only what changed."""
+    devices = Device.objects.in_bulk([d.device_id for d in batch])
+    batch = [d for d in batch if d.device_id in devices]
+    if not batch:
+        return
     with transaction.atomic():
-        if _changed(device, values) or device.details_synced_at is None:
-            Device.objects.filter(pk=device.pk).update(**values, details_synced_at=now)
-            tally.add("device_details_updated")
-        _store_services(device, details.services, now, tally)
-        _store_auth(device, details, now, tally)
+        _store_device_values(batch, devices, now, tally)
+        _store_services(batch, now, tally)
+        _store_auth(batch, now, tally)
 
 
-def _store_services(device: Device, services: list[Any], now: dt.datetime, tally: Tally) -> None:
-    existing = {s.code: s for s in device.services.all()}
-    seen = set()
-    for s in services:
-        seen.add(s.code)
+def _store_device_values(
+    batch: list[DeviceDetails], devices: dict[str, Device], now: dt.datetime, tally: Tally
+) -> None:
+    """The device's capability; devices share a few distinct values, so one update per distinct value."""
+    groups: dict[tuple[tuple[str, Any], ...], list[str]] = {}
+    for details in batch:
+        device, cap = devices[details.device_id], details.capability
         values = {
-            "name": s.name,
-            "service_type": int(s.type),
-            "start_at": s.start_time,
-            "end_at": s.end_time,
-            "is_free": bool(s.is_free),
-            "is_permanent": bool(s.is_permanent),
-            "tags": [str(t) for t in s.tags],
+            "voip_capable": cap is not None,
+            "wechat_app_id": cap.app_id if cap else "",
+            "wechat_model_id": cap.model_id if cap else "",
+            "wechat_original_id": cap.original_id if cap else "",
         }
-        obj = existing.get(s.code)
-        if obj is None:
-            DeviceService.objects.create(device=device, code=s.code, synced_at=now, **values)
-            tally.add("service_created")
-        elif _changed(obj, values):
-            DeviceService.objects.filter(pk=obj.pk).update(synced_at=now, **values)
-            tally.add("service_updated")
-    if gone := set(existing) - seen:
-        DeviceService.objects.filter(device=device, code__in=gone).delete()
+        if _changed(device, values) or device.details_synced_at is None:
+            groups.setdefault(tuple(values.items()), []).append(device.pk)
+    for values, pks in groups.items():
+        Device.objects.filter(pk__in=pks).update(**dict(values), details_synced_at=now)
+        tally.add("device_details_updated", len(pks))
+
+
+SERVICE_FIELDS = ["name", "service_type", "start_at", "end_at", "is_free", "is_permanent", "tags"]
+
+
+def _store_services(batch: list[DeviceDetails], now: dt.datetime, tally: Tally) -> None:
+    existing: dict[tuple[str, str], DeviceService] = {
+        (s.device_id, s.code): s
+        for s in DeviceService.objects.filter(device_id__in=[d.device_id for d in batch])
+    }
+    seen: set[tuple[str, str]] = set()
+    create, update = [], []
+    for details in batch:
+        for s in details.services:
+            key = (details.device_id, s.code)
+            if key in seen:
+                continue  # the same code twice in one answer: the first one counts
+            seen.add(key)
+            values = {
+                "name": s.name,
+                "service_type": int(s.type),
+                "start_at": s.start_time,
+                "end_at": s.end_time,
+                "is_free": bool(s.is_free),
+                "is_permanent": bool(s.is_permanent),
+                "tags": [str(t) for t in s.tags],
+            }
+            obj = existing.get(key)
+            if obj is None:
+                create.append(
+                    DeviceService(device_id=details.device_id, code=s.code, synced_at=now, **values)
+                )
+            elif _changed(obj, values):
+                for k, v in values.items():
+                    setattr(obj, k, v)
+                obj.synced_at = now
+                update.append(obj)
+    if create:
+        DeviceService.objects.bulk_create(create, batch_size=500)
+        tally.add("service_created", len(create))
+    if update:
+        DeviceService.objects.bulk_update(update, [*SERVICE_FIELDS, "synced_at"], batch_size=500)
+        tally.add("service_updated", len(update))
+    if gone := [obj.pk for key, obj in existing.items() if key not in seen]:
+        DeviceService.objects.filter(pk__in=gone).delete()
         tally.add("service_deleted", len(gone))
 
 
-def _store_auth(device: Device, details: DeviceDetails, now: dt.datetime, tally: Tally) -> None:
-    auth = details.auth_user
-    if auth is None or not auth.user_id:
-        deleted, _ = VoipAuthState.objects.filter(device=device).delete()
+AUTH_FIELDS = [
+    "user_id",
+    "user_name",
+    "avatar_url",
+    "is_auth",
+    "is_valid",
+    "open_id",
+    "cloud_auth_updated_at",
+]
+
+
+def _store_auth(batch: list[DeviceDetails], now: dt.datetime, tally: Tally) -> None:
+    with_user = [d for d in batch if d.auth_user is not None and d.auth_user.user_id]
+    without = [d.device_id for d in batch if d.auth_user is None or not d.auth_user.user_id]
+    if without:
+        deleted, _ = VoipAuthState.objects.filter(device_id__in=without).delete()
         tally.add("auth_deleted", deleted)
+    if not with_user:
         return
-    user_values = {"user_name": auth.user_name, "avatar_url": auth.avatar_url or ""}
-    _upsert(CloudUser, "user_id", {auth.user_id: user_values}, now, tally)
-    if details.open_id and details.capability is not None:
-        key = {"user_id": auth.user_id, "app_id": details.capability.app_id}
-        if not WeChatIdentity.objects.filter(**key, open_id=details.open_id).exists():
-            WeChatIdentity.objects.update_or_create(
-                **key, defaults={"open_id": details.open_id, "synced_at": now}
-            )
-            tally.add("wechat_identity_written")
-    values = {
-        "user_id": auth.user_id,
-        "user_name": auth.user_name,
-        "avatar_url": auth.avatar_url or "",
-        "is_auth": auth.is_auth,
-        "is_valid": auth.is_valid,
-        "open_id": details.open_id or "",
-        "cloud_auth_updated_at": auth.auth_update_time,
+    users = {
+        d.auth_user.user_id: {"user_name": d.auth_user.user_name, "avatar_url": d.auth_user.avatar_url or ""}
+        for d in with_user
     }
-    current = VoipAuthState.objects.filter(device=device).first()
-    if current is None:
-        VoipAuthState.objects.create(device=device, synced_at=now, **values)
-        tally.add("auth_created")
-    elif _changed(current, values):
-        VoipAuthState.objects.filter(device=device).update(synced_at=now, **values)
-        tally.add("auth_updated")
+    _upsert(CloudUser, "user_id", users, now, tally)
+    _store_identities(with_user, now, tally)
+    current = VoipAuthState.objects.in_bulk([d.device_id for d in with_user])
+    create, update = [], []
+    for details in with_user:
+        auth = details.auth_user
+        values = {
+            "user_id": auth.user_id,
+            "user_name": auth.user_name,
+            "avatar_url": auth.avatar_url or "",
+            "is_auth": auth.is_auth,
+            "is_valid": auth.is_valid,
+            "open_id": details.open_id or "",
+            "cloud_auth_updated_at": auth.auth_update_time,
+        }
+        obj = current.get(details.device_id)
+        if obj is None:
+            create.append(VoipAuthState(device_id=details.device_id, synced_at=now, **values))
+        elif _changed(obj, values):
+            for k, v in values.items():
+                setattr(obj, k, v)
+            obj.synced_at = now
+            update.append(obj)
+    if create:
+        VoipAuthState.objects.bulk_create(create, batch_size=500)
+        tally.add("auth_created", len(create))
+    if update:
+        # Only the cloud's side: WeChat's side belongs to reconciliation.
+        VoipAuthState.objects.bulk_update(update, [*AUTH_FIELDS, "synced_at"], batch_size=500)
+        tally.add("auth_updated", len(update))
+
+
+def _store_identities(with_user: list[DeviceDetails], now: dt.datetime, tally: Tally) -> None:
+    """Each (user, AppID)'s openId, written only when new or changed."""
+    wanted = {
+        (d.auth_user.user_id, d.capability.app_id): d.open_id
+        for d in with_user
+        if d.open_id and d.capability is not None
+    }
+    if not wanted:
+        return
+    existing = {
+        (i.user_id, i.app_id): i
+        for i in WeChatIdentity.objects.filter(user_id__in={user for user, _app in wanted})
+    }
+    create, update = [], []
+    for (user_id, app_id), open_id in wanted.items():
+        obj = existing.get((user_id, app_id))
+        if obj is None:
+            create.append(WeChatIdentity(user_id=user_id, app_id=app_id, open_id=open_id, synced_at=now))
+        elif obj.open_id != open_id:
+            obj.open_id, obj.synced_at = open_id, now
+            update.append(obj)
+    if create:
+        WeChatIdentity.objects.bulk_create(create, batch_size=500, ignore_conflicts=True)
+    if update:
+        WeChatIdentity.objects.bulk_update(update, ["open_id", "synced_at"], batch_size=500)
+    if create or update:
+        tally.add("wechat_identity_written", len(create) + len(update))
 
 
 def sync_details(
     client: CloudClient, device_ids: list[str], now: dt.datetime, tally: Tally, progress: Progress
 ) -> None:
-    """Fetch details on a few threads (the cloud is the bottleneck), store them on this one."""
+    """Fetch details on a few threads (the cloud is the bottleneck), store them in batches on this one."""
 
     def fetch(device_id: str) -> DeviceDetails | Exception:
         try:
@@ -318,14 +428,25 @@ def sync_details(
         except CloudError as exc:
             return exc
 
+    batch: list[DeviceDetails] = []
     with ThreadPoolExecutor(max_workers=DETAIL_THREADS) as pool:
         for device_id, result in zip(device_ids, pool.map(fetch, device_ids), strict=True):
             if isinstance(result, Exception):
                 tally.error(f"details {device_id}", result)
+                progress(1)
             else:
-                store_details(result, now, tally)
-                tally.add("devices_detailed")
-            progress(1)
+                batch.append(result)
+            if len(batch) >= WRITE_BATCH:
+                _store_batch(batch, now, tally, progress)
+                batch = []
+        _store_batch(batch, now, tally, progress)
+
+
+def _store_batch(batch: list[DeviceDetails], now: dt.datetime, tally: Tally, progress: Progress) -> None:
+    if batch:
+        store_details_batch(batch, now, tally)
+        tally.add("devices_detailed", len(batch))
+        progress(len(batch))
 
 
 def _last_watermark() -> dt.datetime | None:
