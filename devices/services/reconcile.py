@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 import os
 import socket
 import time
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +50,7 @@ from devices.models import (
     ReconciliationRun,
     VoipAuthState,
 )
+from devices.services.fixes import queue_refresh
 from voipadmin.audit import audit_record
 from voipadmin.clients import MAX_OBSERVATION_BATCH, CloudClient, WeChatClient
 from voipadmin.clients.errors import (
@@ -256,7 +259,7 @@ def _push_locked(
         result = AuditEvent.Result.UNKNOWN if unknown else AuditEvent.Result.FAILED
         audit_record(**audit, result=result, before=before, detail=f"{exc} ({why})")
         if unknown:
-            _queue_refresh(device.device_id)
+            queue_refresh(device.device_id)
         return FixResult(Outcome.FAILED, "outcome_unknown" if unknown else "cloud_refused", str(exc))
     now = timezone.now()
     # The cloud moved authUpdateTime to its own clock; ours is close enough for the page until the next sync.
@@ -277,13 +280,6 @@ def _push_locked(
     return done
 
 
-def _queue_refresh(device_id: str) -> None:
-    from devices.tasks import device_refresh_task
-
-    delay = max(5.0, 2 * settings.CLOUD_TIMEOUT)
-    transaction.on_commit(lambda: device_refresh_task.apply_async((device_id,), countdown=delay))
-
-
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -291,16 +287,28 @@ def _iso(value: dt.datetime | None) -> str | None:
 def _mirror_observation(
     device_id: str, cloud: VoipAuthUser, observation: AuthObservation, run_id: int | None
 ) -> None:
-    """Store WeChat's side, and the cloud's side as just read when it is still the mirrored auth user."""
-    values: dict[str, Any] = {
-        "wechat_authorized": observation.authorized,
-        "wechat_observed_at": observation.observed_at,
-        "wechat_observed_run_id": run_id,
-    }
-    VoipAuthState.objects.filter(device_id=device_id).update(**values)
-    VoipAuthState.objects.filter(device_id=device_id, user_id=cloud.user_id).update(
-        is_auth=cloud.is_auth, cloud_auth_updated_at=cloud.auth_update_time
-    )
+    _mirror_observations([(device_id, cloud, observation)], run_id)
+
+
+def _mirror_observations(seen: list[tuple[str, VoipAuthUser, AuthObservation]], run_id: int | None) -> None:
+    """Store WeChat's side, and the cloud's side as just read where it is still the mirrored auth user.
+
+    Devices share a few distinct values, so one update per distinct value rather than per device."""
+    wechat: dict[tuple[bool, dt.datetime], list[str]] = {}
+    cloud: dict[tuple[bool, dt.datetime | None], list[Q]] = {}
+    for device_id, auth, observation in seen:
+        wechat.setdefault((observation.authorized, observation.observed_at), []).append(device_id)
+        cloud.setdefault((auth.is_auth, auth.auth_update_time), []).append(
+            Q(device_id=device_id, user_id=auth.user_id)
+        )
+    for (authorized, observed_at), device_ids in wechat.items():
+        VoipAuthState.objects.filter(device_id__in=device_ids).update(
+            wechat_authorized=authorized, wechat_observed_at=observed_at, wechat_observed_run_id=run_id
+        )
+    for (is_auth, changed_at), pairs in cloud.items():
+        VoipAuthState.objects.filter(reduce(operator.or_, pairs)).update(
+            is_auth=is_auth, cloud_auth_updated_at=changed_at
+        )
 
 
 # -- starting a run ------------------------------------------------------------------------------------------
@@ -541,24 +549,36 @@ def _process_chunk(ctx: _Context, chunk: ReconciliationChunk, final_attempt: boo
                 )
             seen = None
         if seen is not None:
-            for device, side in watched:
-                in_sync += _settle_device(ctx, device, side, seen.get((device.uuid, side.open_id)))
+            observed = [(d, s, seen.get((d.uuid, s.open_id))) for d, s in watched]
+            _mirror_observations([(d.device_id, s.auth, o) for d, s, o in observed if o is not None], run.pk)
+            fixing = {d for d, item in existing.items() if item.outcome == Outcome.FIXING}
+            for device, side, observation in observed:
+                in_sync += _settle_device(ctx, device, side, observation, device.device_id in fixing)
     return _chunk_counts(run, chunk, in_sync)
 
 
 def _settle_device(
-    ctx: _Context, device: Device, side: CloudSide, observation: AuthObservation | None
+    ctx: _Context,
+    device: Device,
+    side: CloudSide,
+    observation: AuthObservation | None,
+    was_fixing: bool,
 ) -> int:
-    """Decide and act for one observed device; returns 1 when it was in sync (no row), else 0."""
+    """Decide and act for one observed device (already mirrored); returns 1 when it was in sync (no row), else 0.
+
+    ``was_fixing``: an earlier attempt of this run marked the device before writing and did not say how it went."""
     run, auth = ctx.run, side.auth
     assert auth is not None
     row = {"user_id": auth.user_id, "cloud_before": auth.is_auth, "detail": ""}
     if observation is None:
         _item(run, device.device_id, outcome=Outcome.FAILED, reason="no_observation", **row)
         return 0
-    _mirror_observation(device.device_id, auth, observation, run.pk)
     row |= {"wechat_authorized": observation.authorized, "observed_at": observation.observed_at}
-    changed_at = _cloud_changed_at(device.device_id, auth)
+    agree = auth.is_auth == observation.authorized
+    # The cloud's last change matters only where the two sides disagree (or a row will be written).
+    changed_at = (
+        auth.auth_update_time if agree and not was_fixing else _cloud_changed_at(device.device_id, auth)
+    )
     row["cloud_changed_at"] = changed_at
     decision = reconcile_decision(
         cloud_is_auth=auth.is_auth,
@@ -568,12 +588,11 @@ def _settle_device(
         dry_run=run.dry_run,
         mode=run.mode,
     )
-    earlier = run.items.filter(device_id=device.device_id, outcome=Outcome.FIXING).first()
     if decision.verdict == Verdict.IN_SYNC:
-        if earlier is not None:
+        if was_fixing:
             # An earlier attempt of this run wrote the value and died before saying so.
             _item(run, device.device_id, outcome=Outcome.FIXED, reason="confirmed", drift=True, **row)
-        return 1 if earlier is None else 0
+        return 0 if was_fixing else 1
     if decision.verdict != Verdict.FIX:
         outcome = Outcome.SKIPPED if decision.verdict == Verdict.SKIP else Outcome.REPORTED
         _item(run, device.device_id, outcome=outcome, reason=decision.reason, drift=True, **row)
@@ -701,9 +720,12 @@ def _work(ctx: _Context, progress: Progress | None, deadline: float | None = Non
             continue
         _complete(chunk, token, counts)
         now = timezone.now()
-        ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
+        if not ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
             heartbeat_at=now, counts=_sum_counts(run)
-        )
+        ):
+            # Another worker ended the run (a quota stop) while this chunk was in hand: add it to the totals.
+            _recount_ended(run)
+            return None
         _renew_lock(run)
         if progress is not None:
             progress(len(chunk.device_ids))
@@ -731,6 +753,47 @@ def _finish(
     open_chunks = ReconciliationChunk.objects.filter(run=run).exclude(state=ReconciliationChunk.State.DONE)
     if stop is None and failed is None and open_chunks.exists():
         return  # another worker still holds (or is about to take) a chunk; it finishes the run
+    with transaction.atomic():
+        # Locked while counting and ending: a worker completing a chunk meanwhile then sees the run ended and
+        # adds its chunk (``_recount_ended``) instead of writing running totals over the final ones.
+        locked = _lock_run(run, ReconciliationRun.State.RUNNING)
+        if locked is None:
+            return
+        ended = _end(locked, open_chunks, stop=stop, failed=failed, stats=stats)
+    if ended:
+        _release_lock(run)
+
+
+def _lock_run(run: ReconciliationRun, *states: str) -> ReconciliationRun | None:
+    """The run's row, locked until the end of the transaction (where the database can), if in ``states``."""
+    qs = ReconciliationRun.objects.select_for_update().filter(pk=run.pk)
+    return qs.filter(state__in=states).first() if states else qs.first()
+
+
+def _recount_ended(run: ReconciliationRun) -> None:
+    """Sum the chunks into an ended run's counts again, keeping what only the end knew (its call stats)."""
+    with transaction.atomic():
+        locked = _lock_run(run)
+        if locked is None or locked.state == ReconciliationRun.State.RUNNING:
+            return
+        open_chunks = ReconciliationChunk.objects.filter(run=run).exclude(
+            state=ReconciliationChunk.State.DONE
+        )
+        counts = {**locked.counts, **_sum_counts(locked)}
+        counts.pop("not_reached", None)
+        if not_reached := sum(len(ids) for ids in open_chunks.values_list("device_ids", flat=True)):
+            counts["not_reached"] = not_reached
+        ReconciliationRun.objects.filter(pk=run.pk).update(counts=counts)
+
+
+def _end(
+    run: ReconciliationRun,
+    open_chunks: Any,
+    *,
+    stop: str | None,
+    failed: str | None,
+    stats: dict[str, int] | None,
+) -> bool:
     counts = _sum_counts(run)
     errors = list(run.errors)
     not_reached = sum(len(ids) for ids in open_chunks.values_list("device_ids", flat=True))
@@ -748,11 +811,11 @@ def _finish(
         counts["not_reached"] = not_reached
     if stats:
         counts.update({k: v for k, v in stats.items() if v})
-    ended = ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
-        state=state, finished_at=timezone.now(), heartbeat_at=timezone.now(), counts=counts, errors=errors
+    return bool(
+        ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
+            state=state, finished_at=timezone.now(), heartbeat_at=timezone.now(), counts=counts, errors=errors
+        )
     )
-    if ended:
-        _release_lock(run)
 
 
 # -- several workers, and the sweeper ------------------------------------------------------------------------

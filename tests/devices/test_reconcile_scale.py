@@ -265,3 +265,36 @@ def test_wechats_daily_quota_ends_the_run_partial_and_the_page_says_so(
         label = gettext("partial")
     assert 'class="badge badge-warn"' in html and (label in html or "partial" in html)
     assert "quota" in html
+
+
+@sandboxed
+def test_a_chunk_finished_after_a_quota_stop_is_added_to_the_ended_runs_counts(
+    sandbox_settings: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker A ends the run on WeChat's daily quota while worker B is inside a chunk: B's chunk still counts."""
+    settings.RECONCILE_CHUNK_SIZE = 5
+    devices_sync()
+    run = reconciliation_start(trigger="command")
+    reconcile._plan(run)
+    real = reconcile._process_chunk
+    stopped: list[int] = []
+
+    def process_while_the_other_worker_stops(ctx: Any, chunk: Any, final_attempt: bool) -> dict[str, int]:
+        counts = real(ctx, chunk, final_attempt)
+        if not stopped:  # the other worker's quota stop lands while this chunk is still leased
+            stopped.append(chunk.pk)
+            reconcile._finish(run, stop="WeChat's daily quota is used up")
+        return counts
+
+    monkeypatch.setattr(reconcile, "_process_chunk", process_while_the_other_worker_stops)
+    run = reconciliation_execute(run_id=run.pk)
+
+    assert run.state == ReconciliationRun.State.PARTIAL
+    chunks = list(ReconciliationChunk.objects.filter(run=run))
+    done = [c for c in chunks if c.state == "done"]
+    assert [c.pk for c in done] == stopped  # this worker stopped claiming once the run had ended
+    assert run.counts["checked"] == done[0].counts["checked"] > 0
+    for key in COUNT_KEYS[1:]:
+        assert run.counts[key] == sum(int(c.counts.get(key) or 0) for c in done), key
+    assert run.counts["not_reached"] == sum(len(c.device_ids) for c in chunks if c.state != "done")
+    assert run.counts["checked"] + run.counts["not_reached"] == run.counts["total"]
