@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench tour lint format messages makemessages migrate clean
+.PHONY: run test bench bench-orders bench-reconcile tour lint format messages makemessages migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -38,9 +38,16 @@ run: migrate
 test: $(STAMP) node_modules/.installed messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Benchmarks on PostgreSQL (BENCH_DATABASE_URL; default: the local test database). Seeds 10^6 orders once.
-bench: $(STAMP) messages
+# Benchmarks on PostgreSQL (never timed tests). /mall/orders/ on 10^6 orders (seeded once into BENCH_DATABASE_URL),
+# then the devices sync and reconciliation over 10^5 sandbox devices on 2 workers (a database of its own + Redis).
+bench: bench-orders bench-reconcile
+
+bench-orders: $(STAMP) messages
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m bench.mall_orders $(BENCH_ARGS)
+
+bench-reconcile: $(STAMP) messages
+	DATABASE_URL=$${BENCH_RECONCILE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voipadmin_bench} \
+	CELERY_BROKER_URL=$${BENCH_BROKER_URL:-redis://127.0.0.1:6379/14} $(PY) -m bench.reconcile $(BENCH_RECONCILE_ARGS)
 
 # Refresh the README tour: the browser tests screenshot every page on the demo data.
 tour: $(STAMP) node_modules/.installed messages
