@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -35,6 +34,7 @@ from voipadmin.clients.cloud import CloudClient
 from voipadmin.clients.errors import CloudError, CloudRateLimited, CloudUnavailable
 from voipadmin.locks import cache_lock
 from voipadmin.models import SyncRun
+from voipadmin.syncpass import Tally
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +48,6 @@ LOCK_KEY = "devices:sync:lock"
 LOCK_TTL = 6 * 3600  # longer than the longest pass; a crashed pass frees it after this
 
 Progress = Callable[[int], None]
-
-
-@dataclass
-class Tally:
-    """Counts and errors of a pass; detail threads add to it, so it locks."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, key: str, n: int = 1) -> None:
-        with self.lock:
-            self.counts[key] = self.counts.get(key, 0) + n
-
-    def error(self, where: str, exc: Exception) -> None:
-        with self.lock:
-            self.errors.append(f"{where}: {type(exc).__name__}: {exc}"[:500])
-        self.add("errors")
 
 
 def _retrying(tally: Tally, where: str, fetch: Callable[[], Any]) -> Any:
@@ -99,15 +81,34 @@ def _changed(obj: Model, values: dict[str, Any]) -> bool:
 
 
 def _upsert(
-    model: type[Model], key: str, rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tally
+    model: type[Model],
+    key: str | None,
+    rows: dict[Any, dict[str, Any]],
+    now: dt.datetime,
+    tally: Tally,
+    *,
+    existing: dict[Any, Model] | None = None,
+    make: Callable[[Any, dict[str, Any]], Model] | None = None,
+    name: str | None = None,
 ) -> int:
-    """Create missing rows, update rows whose values changed; return how many rows were written."""
-    existing = model.objects.in_bulk(list(rows), field_name=key)
+    """Create missing rows, update rows whose values changed; return how many rows were written.
+
+    ``rows`` maps each row's ``key`` field to its values. A composite key (``key`` None) passes the rows
+    already stored (``existing``, by the same keys) and how to build a new one (``make``). Counted as ``<name>_created`` and
+    ``<name>_updated`` (the model's name by default)."""
+    if not rows:
+        return 0
+    if existing is None or make is None:
+        assert key is not None, "a composite key needs existing= and make="
+        existing = model.objects.in_bulk(list(rows), field_name=key) if existing is None else existing
+        make = make or (lambda pk, values: model(**{key: pk}, **values))
     create, update = [], []
     for pk, values in rows.items():
         obj = existing.get(pk)
         if obj is None:
-            create.append(model(**{key: pk}, **values, synced_at=now))
+            obj = make(pk, values)
+            obj.synced_at = now
+            create.append(obj)
         elif _changed(obj, values):
             for k, v in values.items():
                 setattr(obj, k, v)
@@ -117,7 +118,7 @@ def _upsert(
         model.objects.bulk_create(create, batch_size=500, ignore_conflicts=True)
     if update:
         model.objects.bulk_update(update, [*next(iter(rows.values())).keys(), "synced_at"], batch_size=500)
-    name = model._meta.model_name
+    name = name or model._meta.model_name
     tally.add(f"{name}_created", len(create))
     tally.add(f"{name}_updated", len(update))
     return len(create) + len(update)
@@ -287,61 +288,40 @@ def _store_device_values(
         tally.add("device_details_updated", len(pks))
 
 
-SERVICE_FIELDS = ["name", "service_type", "start_at", "end_at", "is_free", "is_permanent", "tags"]
-
-
 def _store_services(batch: list[DeviceDetails], now: dt.datetime, tally: Tally) -> None:
-    existing: dict[tuple[str, str], DeviceService] = {
+    existing: dict[Any, Model] = {
         (s.device_id, s.code): s
         for s in DeviceService.objects.filter(device_id__in=[d.device_id for d in batch])
     }
-    seen: set[tuple[str, str]] = set()
-    create, update = [], []
+    rows: dict[Any, dict[str, Any]] = {}
     for details in batch:
         for s in details.services:
-            key = (details.device_id, s.code)
-            if key in seen:
-                continue  # the same code twice in one answer: the first one counts
-            seen.add(key)
-            values = {
-                "name": s.name,
-                "service_type": int(s.type),
-                "start_at": s.start_time,
-                "end_at": s.end_time,
-                "is_free": bool(s.is_free),
-                "is_permanent": bool(s.is_permanent),
-                "tags": [str(t) for t in s.tags],
-            }
-            obj = existing.get(key)
-            if obj is None:
-                create.append(
-                    DeviceService(device_id=details.device_id, code=s.code, synced_at=now, **values)
-                )
-            elif _changed(obj, values):
-                for k, v in values.items():
-                    setattr(obj, k, v)
-                obj.synced_at = now
-                update.append(obj)
-    if create:
-        DeviceService.objects.bulk_create(create, batch_size=500)
-        tally.add("service_created", len(create))
-    if update:
-        DeviceService.objects.bulk_update(update, [*SERVICE_FIELDS, "synced_at"], batch_size=500)
-        tally.add("service_updated", len(update))
-    if gone := [obj.pk for key, obj in existing.items() if key not in seen]:
+            # The same code twice in one answer: the first one counts.
+            rows.setdefault(
+                (details.device_id, s.code),
+                {
+                    "name": s.name,
+                    "service_type": int(s.type),
+                    "start_at": s.start_time,
+                    "end_at": s.end_time,
+                    "is_free": bool(s.is_free),
+                    "is_permanent": bool(s.is_permanent),
+                    "tags": [str(t) for t in s.tags],
+                },
+            )
+    _upsert(
+        DeviceService,
+        None,
+        rows,
+        now,
+        tally,
+        existing=existing,
+        make=lambda k, values: DeviceService(device_id=k[0], code=k[1], **values),
+        name="service",
+    )
+    if gone := [obj.pk for key, obj in existing.items() if key not in rows]:
         DeviceService.objects.filter(pk__in=gone).delete()
         tally.add("service_deleted", len(gone))
-
-
-AUTH_FIELDS = [
-    "user_id",
-    "user_name",
-    "avatar_url",
-    "is_auth",
-    "is_valid",
-    "open_id",
-    "cloud_auth_updated_at",
-]
 
 
 def _store_auth(batch: list[DeviceDetails], now: dt.datetime, tally: Tally) -> None:
@@ -358,63 +338,51 @@ def _store_auth(batch: list[DeviceDetails], now: dt.datetime, tally: Tally) -> N
     }
     _upsert(CloudUser, "user_id", users, now, tally)
     _store_identities(with_user, now, tally)
-    current = VoipAuthState.objects.in_bulk([d.device_id for d in with_user])
-    create, update = [], []
-    for details in with_user:
-        auth = details.auth_user
-        values = {
-            "user_id": auth.user_id,
-            "user_name": auth.user_name,
-            "avatar_url": auth.avatar_url or "",
-            "is_auth": auth.is_auth,
-            "is_valid": auth.is_valid,
-            "open_id": details.open_id or "",
-            "cloud_auth_updated_at": auth.auth_update_time,
+    # Only the cloud's side: WeChat's side belongs to reconciliation.
+    rows = {
+        d.device_id: {
+            "user_id": d.auth_user.user_id,
+            "user_name": d.auth_user.user_name,
+            "avatar_url": d.auth_user.avatar_url or "",
+            "is_auth": d.auth_user.is_auth,
+            "is_valid": d.auth_user.is_valid,
+            "open_id": d.open_id or "",
+            "cloud_auth_updated_at": d.auth_user.auth_update_time,
         }
-        obj = current.get(details.device_id)
-        if obj is None:
-            create.append(VoipAuthState(device_id=details.device_id, synced_at=now, **values))
-        elif _changed(obj, values):
-            for k, v in values.items():
-                setattr(obj, k, v)
-            obj.synced_at = now
-            update.append(obj)
-    if create:
-        VoipAuthState.objects.bulk_create(create, batch_size=500)
-        tally.add("auth_created", len(create))
-    if update:
-        # Only the cloud's side: WeChat's side belongs to reconciliation.
-        VoipAuthState.objects.bulk_update(update, [*AUTH_FIELDS, "synced_at"], batch_size=500)
-        tally.add("auth_updated", len(update))
+        for d in with_user
+    }
+    _upsert(
+        VoipAuthState,
+        "device_id",
+        rows,
+        now,
+        tally,
+        existing=VoipAuthState.objects.in_bulk(list(rows)),
+        name="auth",
+    )
 
 
 def _store_identities(with_user: list[DeviceDetails], now: dt.datetime, tally: Tally) -> None:
     """Each (user, AppID)'s openId, written only when new or changed."""
-    wanted = {
-        (d.auth_user.user_id, d.capability.app_id): d.open_id
+    rows: dict[Any, dict[str, Any]] = {
+        (d.auth_user.user_id, d.capability.app_id): {"open_id": d.open_id}
         for d in with_user
         if d.open_id and d.capability is not None
     }
-    if not wanted:
-        return
-    existing = {
+    existing: dict[Any, Model] = {
         (i.user_id, i.app_id): i
-        for i in WeChatIdentity.objects.filter(user_id__in={user for user, _app in wanted})
+        for i in WeChatIdentity.objects.filter(user_id__in={user for user, _app in rows})
     }
-    create, update = [], []
-    for (user_id, app_id), open_id in wanted.items():
-        obj = existing.get((user_id, app_id))
-        if obj is None:
-            create.append(WeChatIdentity(user_id=user_id, app_id=app_id, open_id=open_id, synced_at=now))
-        elif obj.open_id != open_id:
-            obj.open_id, obj.synced_at = open_id, now
-            update.append(obj)
-    if create:
-        WeChatIdentity.objects.bulk_create(create, batch_size=500, ignore_conflicts=True)
-    if update:
-        WeChatIdentity.objects.bulk_update(update, ["open_id", "synced_at"], batch_size=500)
-    if create or update:
-        tally.add("wechat_identity_written", len(create) + len(update))
+    _upsert(
+        WeChatIdentity,
+        None,
+        rows,
+        now,
+        tally,
+        existing=existing,
+        make=lambda k, values: WeChatIdentity(user_id=k[0], app_id=k[1], **values),
+        name="wechat_identity",
+    )
 
 
 def sync_details(
@@ -502,7 +470,7 @@ def _devices_sync(
     since = None if full else _last_watermark()
     is_full = since is None
     run = SyncRun.objects.create(kind=SyncRun.Kind.DEVICES, trigger=trigger, full=is_full, since=since)
-    tally = Tally()
+    tally = Tally("devices sync")
     started = timezone.now()
     try:
         if is_full:
@@ -524,7 +492,7 @@ def _devices_sync(
         finished_at=timezone.now(),
         watermark=started if state != SyncRun.State.FAILED else None,
         counts=tally.counts,
-        errors=tally.errors[:200],
+        errors=tally.errors,
     )
     run.refresh_from_db()
     return run

@@ -42,6 +42,7 @@ from voipadmin.clients.cloud import CloudClient
 from voipadmin.clients.errors import CloudError, DeviceNotFound
 from voipadmin.locks import cache_lock
 from voipadmin.models import SyncRun
+from voipadmin.syncpass import Tally
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ PAGE_SIZE = 500
 # Re-read a margin before the last pass's start: clocks differ, and re-reading is harmless (upserts).
 OVERLAP = dt.timedelta(minutes=10)
 DEVICE_BATCH = 200
-MAX_ERRORS_KEPT = 50
 
 
 @dataclass
@@ -61,18 +61,8 @@ class _Pass:
     client: CloudClient
     since: dt.datetime | None
     progress: bool
-    counts: dict[str, int] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    tally: Tally = field(default_factory=lambda: Tally("mall sync"))
     days: set[dt.date] = field(default_factory=set)
-
-    def count(self, key: str, n: int = 1) -> None:
-        self.counts[key] = self.counts.get(key, 0) + n
-
-    def error(self, where: str, exc: Exception) -> None:
-        self.count("errors")
-        log.warning("mall sync: %s: %s", where, exc)
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(f"{where}: {exc}"[:500])
 
     def bar(self, total: int | None, desc: str) -> tqdm:
         return tqdm(total=total, desc=desc, unit="row", disable=not self.progress, leave=False)
@@ -103,14 +93,16 @@ def _run(*, trigger: str, full: bool, progress: bool, client: CloudClient) -> Sy
             _orders(state, mall)
             _subscriptions(state, mall)
         _service_introductions(state)
-        state.count("day_totals", order_day_totals_rebuild(days=None if since is None else state.days))
+        state.tally.add("day_totals", order_day_totals_rebuild(days=None if since is None else state.days))
         # Totals of a device or a search are read from the orders: they too are stale now.
         selectors.mirror_changed()
     except Exception as exc:
-        state.error("aborted", exc)
+        state.tally.error("aborted", exc)
         _finish(state, SyncRun.State.FAILED, next_since=None)
         raise
-    _finish(state, SyncRun.State.PARTIAL if state.errors else SyncRun.State.SUCCEEDED, next_since=started)
+    _finish(
+        state, SyncRun.State.PARTIAL if state.tally.errors else SyncRun.State.SUCCEEDED, next_since=started
+    )
     return run
 
 
@@ -118,8 +110,8 @@ def _finish(state: _Pass, outcome: str, next_since: dt.datetime | None) -> None:
     run = state.run
     run.state = outcome
     run.finished_at = timezone.now()
-    run.counts = state.counts
-    run.errors = state.errors
+    run.counts = state.tally.counts
+    run.errors = state.tally.errors
     # The next incremental pass asks for changes since this pass began (only a clean pass moves it on).
     run.since = next_since if outcome == SyncRun.State.SUCCEEDED else None
     run.watermark = state.since
@@ -160,20 +152,20 @@ def _read_device(state: _Pass, device: Device) -> tuple[Device, list[Any], list[
             )
         except DeviceNotFound:
             # Gone from the cloud since the devices sync: not a failure of this pass.
-            state.count("devices_gone")
+            state.tally.add("devices_gone")
             return device, [], None
         except CloudError as exc:
-            state.error(f"getAppMallInfo {device.device_id} {catalog}", exc)
+            state.tally.error(f"getAppMallInfo {device.device_id} {catalog}", exc)
     try:
         offered = state.client.get_commodity_list(device_id=device.device_id)
     except DeviceNotFound:
-        state.count("devices_gone")
+        state.tally.add("devices_gone")
         return device, infos, None
     except CloudError as exc:
-        state.error(f"getCommodityList {device.device_id}", exc)
+        state.tally.error(f"getCommodityList {device.device_id}", exc)
         return device, infos, None
     for problem in offered.errors:
-        state.error(f"getCommodityList {device.device_id}", problem)
+        state.tally.error(f"getCommodityList {device.device_id}", problem)
     commodities = list(offered.items)
     return device, infos, commodities
 
@@ -209,8 +201,8 @@ def _write_devices(state: _Pass, batch: list[tuple[Device, list[Any], list[Any] 
     DeviceCommodity.objects.filter(device_id__in=read_offers).delete()
     DeviceCommodity.objects.bulk_create(offers, batch_size=1000, ignore_conflicts=True)
     catalog_names_add(names=names)
-    state.count("devices", len(batch))
-    state.count("commodity_offers", len(offers))
+    state.tally.add("devices", len(batch))
+    state.tally.add("commodity_offers", len(offers))
 
 
 def _upsert(model: type, rows: list[Any], unique: list[str]) -> None:
@@ -229,17 +221,17 @@ def _malls(state: _Pass) -> list[Mall]:
     try:
         listed = state.client.list_malls()
     except CloudError as exc:
-        state.error("ext/listMalls (using the devices' malls)", exc)
+        state.tally.error("ext/listMalls (using the devices' malls)", exc)
         listed = []
     for problem in getattr(listed, "errors", ()):
-        state.error("ext/listMalls", problem)
+        state.tally.error("ext/listMalls", problem)
     rows = []
     for info in listed:
         fields = mapping.mall_info(info)
         rows.append(Mall(catalog_code=getattr(info, "catalog_code", "") or "", synced_at=now, **fields))
     _upsert(Mall, rows, ["mall_code", "site_code"])
     pairs = list(Mall.objects.order_by("mall_code", "site_code"))
-    state.count("malls", len(pairs))
+    state.tally.add("malls", len(pairs))
     return pairs
 
 
@@ -284,12 +276,12 @@ def _orders(state: _Pass, mall: Mall) -> None:
             now = timezone.now()
             records = [mapping.order(item, synced_at=now) for item in page.items]
             state.days |= orders_upsert(orders=records)
-            state.count("orders", len(records))
+            state.tally.add("orders", len(records))
             # A record that did not parse is named and skipped; the rest of its page is stored.
             for problem in page.errors:
-                state.error(where, problem)
+                state.tally.error(where, problem)
     except CloudError as exc:
-        state.error(where, exc)
+        state.tally.error(where, exc)
 
 
 def _subscriptions(state: _Pass, mall: Mall) -> None:
@@ -306,11 +298,11 @@ def _subscriptions(state: _Pass, mall: Mall) -> None:
             subscriptions_upsert(
                 subscriptions=[mapping.subscription(item, synced_at=now) for item in page.items]
             )
-            state.count("subscriptions", len(page.items))
+            state.tally.add("subscriptions", len(page.items))
             for problem in page.errors:
-                state.error(where, problem)
+                state.tally.error(where, problem)
     except CloudError as exc:
-        state.error(where, exc)
+        state.tally.error(where, exc)
 
 
 # -- service introductions -----------------------------------------------------------------------------------
@@ -320,7 +312,7 @@ def _service_introductions(state: _Pass) -> None:
         try:
             intro = state.client.get_service_introduction(category_code=category)
         except CloudError as exc:
-            state.error(f"getServiceIntroduction {category}", exc)
+            state.tally.error(f"getServiceIntroduction {category}", exc)
             continue
         with transaction.atomic():
             ServiceIntroduction.objects.update_or_create(category_code=category, defaults={"synced_at": now})
@@ -330,4 +322,4 @@ def _service_introductions(state: _Pass) -> None:
                 for row in mapping.service_items(intro)
             }
             ServiceIntroItem.objects.bulk_create(list(items.values()))
-        state.count("service_introductions")
+        state.tally.add("service_introductions")
