@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _ensure_database(url: str) -> None:
@@ -162,24 +159,6 @@ def _bench_sync() -> None:
 
 
 # -- 2. reconciliation on several workers --------------------------------------------------------------------------
-def _start_worker(n: int, tmp: Path) -> subprocess.Popen:
-    log = open(tmp / f"worker-{n}.log", "wb")  # noqa: SIM115 - kept open for the worker's lifetime
-    cmd = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "voipadmin",
-        "worker",
-        "--pool",
-        "solo",
-        "--loglevel",
-        "WARNING",
-    ]
-    cmd += ["--without-mingle", "--without-gossip", "-n", f"bench{n}@%h"]
-    return subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
-
-
 def _bench_reconcile(box, qps: int, workers: int, tmp: Path) -> None:
     from django.db import close_old_connections
 
@@ -187,10 +166,11 @@ def _bench_reconcile(box, qps: int, workers: int, tmp: Path) -> None:
     from devices.services.reconcile import reconciliation_dispatch, reconciliation_start
 
     ReconciliationRun.objects.all().delete()
+    from tests.fixtures.celery import spawn_worker
+
     box.faults(wechat_qps=qps)
-    procs = [_start_worker(n, tmp) for n in range(workers)]
+    procs = [spawn_worker(f"bench{n}", os.environ.copy(), tmp / f"worker-{n}.log") for n in range(workers)]
     try:
-        time.sleep(3)  # the workers connect to the broker
         before = box.stats()
         run = reconciliation_start(trigger="command")
         queued = reconciliation_dispatch(run.pk, workers=workers)
@@ -201,8 +181,8 @@ def _bench_reconcile(box, qps: int, workers: int, tmp: Path) -> None:
             run.refresh_from_db()
             if run.state != ReconciliationRun.State.RUNNING:
                 break
-            if any(p.poll() is not None for p in procs):
-                raise SystemExit("a worker died; see its log")
+            if any(w.proc.poll() is not None for w in procs):
+                raise SystemExit("a worker died:\n" + "\n".join(w.output()[-2000:] for w in procs))
             if time.monotonic() - last > 30:
                 last = time.monotonic()
                 print(
@@ -212,10 +192,8 @@ def _bench_reconcile(box, qps: int, workers: int, tmp: Path) -> None:
             time.sleep(1)
         after = box.stats()
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(30)
+        for worker in procs:
+            worker.stop()
     seconds = (run.finished_at - run.started_at).total_seconds()
     observed = after["faults"]["wechat_calls_today"] - before["faults"]["wechat_calls_today"]
     # The limit is kept per wall-clock second: the run could have made qps calls in every second it touched.
