@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
@@ -23,6 +20,7 @@ from devices.services.reconcile import RunAlreadyRunning, reconciliation_start, 
 from devices.views import _device_body, _get_device, device_context
 from voipadmin.clients import CloudClient
 from voipadmin.clients.errors import CloudError
+from voipadmin.csvstream import csv_lines, csv_response
 from voipadmin.paging import mark_error_fragment, paginate, render_list
 
 # htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
@@ -89,53 +87,39 @@ def reconciliation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "devices/reconciliation_detail.html#run-summary", {"run": _get_run(run_id)})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else str(int(value))
 
 
-def _csv_lines(items: object) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a BOM, so spreadsheet programs read UTF-8
-    yield writer.writerow(
-        [
-            "device_id",
-            "user_id",
-            "drift",
-            "cloud_before",
-            "wechat_authorized",
-            "observed_at",
-            "cloud_changed_at",
-            "outcome",
-            "reason",
-            "detail",
-        ]
-    )
-    for item in items.iterator(chunk_size=2000):  # type: ignore[attr-defined]
-        yield writer.writerow(
-            [
-                item.device_id,
-                item.user_id,
-                _yes_no(item.drift),
-                _yes_no(item.cloud_before),
-                _yes_no(item.wechat_authorized),
-                timezone.localtime(item.observed_at).isoformat() if item.observed_at else "",
-                timezone.localtime(item.cloud_changed_at).isoformat() if item.cloud_changed_at else "",
-                item.outcome,
-                item.reason,
-                item.detail,
-            ]
-        )
-
-
 def _csv(run: ReconciliationRun, items: object) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(items), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reconciliation-{run.pk}.csv"'
-    return response
+    header = [
+        "device_id",
+        "user_id",
+        "drift",
+        "cloud_before",
+        "wechat_authorized",
+        "observed_at",
+        "cloud_changed_at",
+        "outcome",
+        "reason",
+        "detail",
+    ]
+    rows = (
+        [
+            item.device_id,
+            item.user_id,
+            _yes_no(item.drift),
+            _yes_no(item.cloud_before),
+            _yes_no(item.wechat_authorized),
+            timezone.localtime(item.observed_at).isoformat() if item.observed_at else "",
+            timezone.localtime(item.cloud_changed_at).isoformat() if item.cloud_changed_at else "",
+            item.outcome,
+            item.reason,
+            item.detail,
+        ]
+        for item in items.iterator(chunk_size=2000)  # type: ignore[attr-defined]
+    )
+    return csv_response(csv_lines(header, rows), f"reconciliation-{run.pk}.csv")
 
 
 # -- the device page -------------------------------------------------------------------------------------------

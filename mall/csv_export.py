@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -12,27 +11,13 @@ from django.utils.translation import pgettext
 
 from mall import selectors
 from mall.money import money_text
+from voipadmin.csvstream import csv_lines
 
 CHUNK = 2000
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer feeds the streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _local(value: Any) -> str:
     return timezone.localtime(value).isoformat() if value else ""
-
-
-def _stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a BOM, so spreadsheet programs read the Chinese names as UTF-8
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
 
 
 def order_rows(*, filters: dict[str, Any]) -> Iterator[str]:
@@ -88,7 +73,7 @@ def order_rows(*, filters: dict[str, Any]) -> Iterator[str]:
                 *(v or "" for v in r[13:]),
             ]
 
-    return _stream(header, rows())
+    return csv_lines(header, rows())
 
 
 def subscription_rows(*, filters: dict[str, Any]) -> Iterator[str]:
@@ -149,4 +134,4 @@ def subscription_rows(*, filters: dict[str, Any]) -> Iterator[str]:
                 r[14] or "",
             ]
 
-    return _stream(header, rows())
+    return csv_lines(header, rows())

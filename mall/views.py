@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -14,6 +14,7 @@ from mall import csv_export, selectors
 from mall.forms import OrderFilterForm, SubscriptionFilterForm, TestPurchaseForm
 from mall.models import CommodityPrice
 from mall.services.purchase import PurchaseOutcome, test_purchase_make
+from voipadmin.csvstream import csv_response
 from voipadmin.paging import paginate, render_list
 
 
@@ -60,7 +61,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         return render_list(request, "mall/order_list.html", "order-table", context, status=400)
     filters = form.cleaned_data
     if filters["format"] == "csv":
-        return _csv(csv_export.order_rows(filters=filters), "orders.csv")
+        return csv_response(csv_export.order_rows(filters=filters), "orders.csv")
     context = {"form": form, "page": selectors.order_page(filters=filters), "list_url": request.path}
     return render_list(request, "mall/order_list.html", "order-table", context)
 
@@ -96,7 +97,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         context = {"form": form, "page": None}
         return render_list(request, "mall/subscription_list.html", "subscription-table", context, status=400)
     if form.cleaned_data["format"] == "csv":
-        return _csv(csv_export.subscription_rows(filters=form.cleaned_data), "subscriptions.csv")
+        return csv_response(csv_export.subscription_rows(filters=form.cleaned_data), "subscriptions.csv")
     context = {"form": form, "page": selectors.subscription_page(filters=form.cleaned_data)}
     return render_list(request, "mall/subscription_list.html", "subscription-table", context)
 
@@ -107,12 +108,6 @@ def subscription_detail(request: HttpRequest, subscribe_id: str) -> HttpResponse
     if subscription is None:
         raise Http404
     return render(request, "mall/subscription_detail.html", {"subscription": subscription})
-
-
-def _csv(rows: object, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # -- the device page's mall panel ----------------------------------------------------------------------------

@@ -334,3 +334,17 @@ def test_purchase_is_off_on_a_real_cloud(ops_client: Client, mirror: dict, setti
     )
     html = ops_client.get(reverse("mall:device-panel", args=[mirror["device"].device_id])).content.decode()
     assert 'name="option_no"' not in html
+
+
+def test_csv_export_makes_formula_like_text_inert_and_keeps_negative_numbers(
+    viewer_client: Client, mirror: dict
+) -> None:
+    """A commodity name from the cloud that starts like a formula is not run by the spreadsheet."""
+    order = Order.objects.filter(status="paid").first()
+    order.commodity_name = '=HYPERLINK("http://evil.example","refund")'
+    order.save(update_fields=["commodity_name"])
+    response = viewer_client.get(ORDERS, {"status": "paid", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    names = {r[0]: r[9] for r in rows[1:]}
+    assert names[order.order_id] == "'" + order.commodity_name
+    assert not any(name.startswith(("=", "+", "-", "@")) for name in names.values())
