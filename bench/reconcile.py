@@ -207,7 +207,10 @@ def _bench_reconcile(box, qps: int, workers: int, tmp: Path) -> None:
         f"{c.get('failed', 0):,} failed; saveWXVoipAuth {after['save_wx_voip_auth_total'] - before['save_wx_voip_auth_total']:,}",
         flush=True,
     )
-    print(f"  chunks by {len(leased_by)} worker(s): {', '.join(leased_by)}")
+    print(
+        f"  chunks by {len(leased_by)} worker(s): {', '.join(leased_by)}; the run counts "
+        f"{c.get('wechat_calls', 0):,} WeChat and {c.get('cloud_calls', 0):,} cloud calls"
+    )
     failed_45011 = run.items.filter(detail__contains="45011").count()
     print(
         f"WeChat: {observed:,} observation calls in {seconds:.1f} s ({windows} one-second windows) = "

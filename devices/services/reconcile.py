@@ -80,7 +80,10 @@ RATE_LIMIT_RETRIES = 6
 DEVICE_LOCK_TTL = 60
 AUDIT_FIX = "reconcile_fix"
 AUDIT_RECHECK = "voip_auth_recheck"
-COUNT_KEYS = ("total", "checked", "in_sync", "drift_found", "fixed", "reported", "skipped", "failed")
+# Per chunk, summed into the run: the devices, what became of them, and the calls made (each worker its own).
+DEVICE_KEYS = ("total", "checked", "in_sync", "drift_found", "fixed", "reported", "skipped", "failed")
+CALL_KEYS = ("cloud_calls", "wechat_calls")
+COUNT_KEYS = DEVICE_KEYS + CALL_KEYS
 
 Progress = Callable[[int], None]
 Outcome = ReconciliationItem.Outcome
@@ -493,6 +496,14 @@ class _Context:
     wechat: Callable[[str], WeChatClient]
     actor: AbstractBaseUser | None
     pool: ThreadPoolExecutor
+    wechat_clients: dict[str, WeChatClient]
+
+    def calls(self) -> dict[str, int]:
+        """Requests made so far by this worker's clients (retries included)."""
+        return {
+            "cloud_calls": self.cloud.stats()["cloud_calls"],
+            "wechat_calls": sum(c.stats()["wechat_calls"] for c in self.wechat_clients.values()),
+        }
 
 
 def _item(run: ReconciliationRun, device_id: str, **values: Any) -> ReconciliationItem:
@@ -676,7 +687,7 @@ def reconciliation_execute(
             run.refresh_from_db()
         deadline = None if budget is None else time.monotonic() + budget
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            ctx = _Context(run, cloud, wechat_for, run.requested_by, pool)
+            ctx = _Context(run, cloud, wechat_for, run.requested_by, pool, clients)
             stop = _work(ctx, progress, deadline)
     except Exception as exc:
         log.exception("reconciliation run %s failed", run.pk)
@@ -685,7 +696,7 @@ def reconciliation_execute(
     if stop is _OUT_OF_BUDGET:
         _queue_workers(run.pk, 1)
         return _reload(run)
-    _finish(run, stop=stop, stats={**cloud.stats(), **_wechat_stats(clients)})
+    _finish(run, stop=stop)
     return _reload(run)
 
 
@@ -706,6 +717,7 @@ def _work(ctx: _Context, progress: Progress | None, deadline: float | None = Non
                 continue  # given back (a retry) after we looked, or lost a race for it: look again
             return None
         chunk, token = claimed
+        calls_before = ctx.calls()
         try:
             counts = _process_chunk(ctx, chunk, final_attempt=chunk.attempts >= MAX_CHUNK_ATTEMPTS)
         except WeChatQuotaExceeded as exc:
@@ -718,6 +730,8 @@ def _work(ctx: _Context, progress: Progress | None, deadline: float | None = Non
             _release(chunk, token)
             time.sleep(min(2.0 * chunk.attempts, 10.0))
             continue
+        calls = ctx.calls()
+        counts |= {key: calls[key] - calls_before[key] for key in calls}
         _complete(chunk, token, counts)
         now = timezone.now()
         if not ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
@@ -731,20 +745,11 @@ def _work(ctx: _Context, progress: Progress | None, deadline: float | None = Non
             progress(len(chunk.device_ids))
 
 
-def _wechat_stats(clients: dict[str, WeChatClient]) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for client in clients.values():
-        for key, value in client.stats().items():
-            total[key] = total.get(key, 0) + value
-    return total
-
-
 def _finish(
     run: ReconciliationRun,
     *,
     stop: str | None = None,
     failed: str | None = None,
-    stats: dict[str, int] | None = None,
 ) -> None:
     """End the run once no chunk is left (or it was stopped); the state follows from what happened.
 
@@ -759,7 +764,7 @@ def _finish(
         locked = _lock_run(run, ReconciliationRun.State.RUNNING)
         if locked is None:
             return
-        ended = _end(locked, open_chunks, stop=stop, failed=failed, stats=stats)
+        ended = _end(locked, open_chunks, stop=stop, failed=failed)
     if ended:
         _release_lock(run)
 
@@ -771,7 +776,7 @@ def _lock_run(run: ReconciliationRun, *states: str) -> ReconciliationRun | None:
 
 
 def _recount_ended(run: ReconciliationRun) -> None:
-    """Sum the chunks into an ended run's counts again, keeping what only the end knew (its call stats)."""
+    """Sum the chunks into an ended run's counts again."""
     with transaction.atomic():
         locked = _lock_run(run)
         if locked is None or locked.state == ReconciliationRun.State.RUNNING:
@@ -792,7 +797,6 @@ def _end(
     *,
     stop: str | None,
     failed: str | None,
-    stats: dict[str, int] | None,
 ) -> bool:
     counts = _sum_counts(run)
     errors = list(run.errors)
@@ -809,8 +813,6 @@ def _end(
         state = ReconciliationRun.State.SUCCEEDED
     if not_reached:
         counts["not_reached"] = not_reached
-    if stats:
-        counts.update({k: v for k, v in stats.items() if v})
     return bool(
         ReconciliationRun.objects.filter(pk=run.pk, state=ReconciliationRun.State.RUNNING).update(
             state=state, finished_at=timezone.now(), heartbeat_at=timezone.now(), counts=counts, errors=errors
