@@ -94,8 +94,8 @@ def _upsert(
     """Create missing rows, update rows whose values changed; return how many rows were written.
 
     ``rows`` maps each row's ``key`` field to its values. A composite key (``key`` None) passes the rows
-    already stored (``existing``, by the same keys) and how to build a new one (``make``). Counted as ``<name>_created`` and
-    ``<name>_updated`` (the model's name by default)."""
+    already stored (``existing``, by the same keys) and how to build a new one (``make``). Counted as
+    ``<name>_created`` and ``<name>_updated`` (the model's name by default)."""
     if not rows:
         return 0
     if existing is None or make is None:
