@@ -58,6 +58,7 @@ def stats(app: App, body: Any) -> dict:
         "save_wx_voip_auth": saves,
         "save_wx_voip_auth_total": sum(saves.values()),
         "wechat_authorizations": s.scalar("SELECT COUNT(*) FROM wx_auth WHERE status = 1"),
+        "writes": app.faults.writes(),
         "faults": app.faults.snapshot(),
         "world": app.store.world,
     }

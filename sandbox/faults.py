@@ -1,4 +1,9 @@
-"""Fault injection settings and the shared (cross-thread) rate limiters."""
+"""Fault injection settings, their scope (which calls, which records), and the shared rate limiters.
+
+Rates roll a random generator that ``seed`` makes repeatable. ``calls`` and ``records`` narrow every fault to
+the named calls and to requests whose parameters name one of the records (a device, home, order or user id),
+so a test can fail exactly one home's device list and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +11,61 @@ import random
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
-DEFAULTS: dict[str, float | int | None] = {
+DEFAULTS: dict[str, Any] = {
     "error_rate": 0.0,
     "timeout_rate": 0.0,
     "malformed_rate": 0.0,
+    "answer_false": 0.0,
+    "after_write": None,
     "latency_ms": 0,
     "timeout_ms": 5000,
     "wechat_qps": None,
     "wechat_daily_quota": None,
     "cloud_qps": None,  # extension: cloud calls per second per client before 1199
+    "seed": None,
+    "calls": None,
+    "records": None,
 }
-RATES = ("error_rate", "timeout_rate", "malformed_rate")
+RATES = ("error_rate", "timeout_rate", "malformed_rate", "answer_false")
+AFTER_WRITE = ("5xx", "reset")
+SCOPES = ("calls", "records")
+# The cloud calls that change something: counted per call, and the only ones ``after_write`` hits.
+WRITES = frozenset({"saveWXVoipAuth", "saveVoipAuthUser", "buyIncreaseServiceByWx", "exchangeCode"})
 
 
 class FaultError(ValueError):
     pass
 
 
+def _names(key: str, value: Any) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise FaultError(f"{key} must be a list of non-empty strings")
+    return frozenset(value)
+
+
+def _mentions(params: Any, records: frozenset[str]) -> bool:
+    """Whether any string value in ``params`` (nested one level, as the SDK's bodies are) is a record."""
+    if not isinstance(params, dict):
+        return False
+    for value in params.values():
+        if isinstance(value, str) and value in records:
+            return True
+        if isinstance(value, list) and any(isinstance(v, str) and v in records for v in value):
+            return True
+    return False
+
+
 class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.values: dict[str, float | int | None] = dict(DEFAULTS)
+        self.values: dict[str, Any] = dict(DEFAULTS)
         self.rng = random.Random()
         self._wx_second = (0, 0)
         self._wx_day = ("", 0)
         self._cloud_second: dict[str, tuple[int, int]] = {}
+        self._writes: dict[str, int] = {}
 
     def set(self, body: dict) -> dict:
         """Replace the faults in force with ``body`` (``{}`` clears everything)."""
@@ -43,18 +77,27 @@ class Faults:
                 raise FaultError(f"unknown fault {key!r}")
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if key in SCOPES:
+                new[key] = _names(key, value)
+            elif key == "after_write":
+                if value not in AFTER_WRITE:
+                    raise FaultError(f"after_write must be one of {', '.join(AFTER_WRITE)}")
+                new[key] = value
+            elif isinstance(value, bool) or not isinstance(value, int | float):
                 raise FaultError(f"{key} must be a number")
-            if key in RATES:
+            elif key in RATES:
                 if not 0 <= value <= 1:
                     raise FaultError(f"{key} must be within [0, 1]")
                 new[key] = float(value)
             else:
-                if value < 0:
-                    raise FaultError(f"{key} must be >= 0")
+                if value < 0 or (key == "seed" and not isinstance(value, int)):
+                    raise FaultError(
+                        f"{key} must be a whole number >= 0" if key == "seed" else f"{key} must be >= 0"
+                    )
                 new[key] = int(value)
         with self._lock:
             self.values = new
+            self.rng = random.Random(new["seed"]) if new["seed"] is not None else random.Random()
             self._wx_second = (0, 0)
             self._wx_day = ("", 0)
             self._cloud_second = {}
@@ -65,19 +108,45 @@ class Faults:
             self._wx_second = (0, 0)
             self._wx_day = ("", 0)
             self._cloud_second = {}
+            self._writes = {}
 
     def snapshot(self) -> dict:
         with self._lock:
-            out = dict(self.values)
+            out = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in self.values.items()}
             out["wechat_calls_today"] = self._wx_day[1]
         return out
 
-    def get(self, key: str):
+    def get(self, key: str) -> Any:
         return self.values[key]
 
-    def roll(self, key: str) -> bool:
+    def in_scope(self, call: str, params: Any) -> bool:
+        """Whether the faults in force reach this call with these parameters."""
+        calls, records = self.values["calls"], self.values["records"]
+        if calls is not None and call not in calls:
+            return False
+        return records is None or _mentions(params, records)
+
+    def roll(self, key: str, call: str | None = None, params: Any = None) -> bool:
         rate = self.values[key]
-        return bool(rate) and (rate >= 1 or self.rng.random() < rate)
+        if not rate or (call is not None and not self.in_scope(call, params)):
+            return False
+        return rate >= 1 or self.rng.random() < rate
+
+    def after_write(self, call: str, params: Any) -> str | None:
+        """``5xx`` or ``reset`` when a write in scope must lose its answer after it was applied."""
+        mode = self.values["after_write"]
+        if mode is None or call not in WRITES or not self.in_scope(call, params):
+            return None
+        return mode
+
+    def count_write(self, call: str) -> None:
+        with self._lock:
+            self._writes[call] = self._writes.get(call, 0) + 1
+
+    def writes(self) -> dict[str, int]:
+        """Writes applied per call since the start or the last reset, whatever their answer then became."""
+        with self._lock:
+            return {name: self._writes.get(name, 0) for name in sorted(WRITES)}
 
     def wechat_admit(self) -> int:
         """Count one observation call; 0 when admitted, else 45009 (daily quota) or 45011 (per second)."""

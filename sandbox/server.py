@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
 import secrets
+import socket
+import struct
 import sys
 import threading
 import time
@@ -16,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sandbox import cloud, control, wechat
 from sandbox.cloud_auth import TOKEN_TTL_S, CloudTokens, uid_for, verify
 from sandbox.errors import CloudError, ControlError, WeChatError
-from sandbox.faults import Faults
+from sandbox.faults import WRITES, Faults
 from sandbox.quirks import corrupt
 from sandbox.store import Store, now_ms
 
@@ -25,6 +28,12 @@ log = logging.getLogger("sandbox")
 SDK_PREFIX = "/v1.0/vas/voip/"
 EXT_PREFIX = "/v1.0/vas/voip/ext/"
 MAX_BODY = 1 << 20
+# What ``answer_false`` makes a call answer: the cloud's "no" without an error code.
+FALSE_ANSWERS: dict[str, Any] = {
+    "saveWXVoipAuth": False,
+    "saveVoipAuthUser": False,
+    "exchangeCode": {"success": False},
+}
 
 
 class App:
@@ -162,15 +171,22 @@ class Handler(BaseHTTPRequestHandler):
         if latency:
             time.sleep(latency / 1000)
 
-    def _maybe_timeout(self) -> None:
-        if self.app.faults.roll("timeout_rate"):
+    def _maybe_timeout(self, call: str, params: Any) -> None:
+        if self.app.faults.roll("timeout_rate", call, params):
             time.sleep((self.app.faults.get("timeout_ms") or 0) / 1000)
 
-    def _maybe_malformed(self, result: Any) -> tuple[Any, dict[str, str]]:
-        if not self.app.faults.roll("malformed_rate"):
+    def _maybe_malformed(self, result: Any, call: str, params: Any) -> tuple[Any, dict[str, str]]:
+        if not self.app.faults.roll("malformed_rate", call, params):
             return result, {}
         result, field = corrupt(result, self.app.faults.rng)
         return result, ({"X-Sandbox-Malformed": field} if field else {})
+
+    def _reset_connection(self) -> None:
+        """Drop the connection with a TCP reset and no answer (the write was applied all the same)."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     # -- cloud -----------------------------------------------------------------------------------------------
     def _cloud(self, method: str, path: str, query: str, body: bytes) -> None:
@@ -191,21 +207,35 @@ class Handler(BaseHTTPRequestHandler):
                 handler = cloud.SDK.get(path[len(SDK_PREFIX) :])
             if handler is None or method != "POST":
                 raise CloudError(1108, "uri path invalid")
-            if app.faults.roll("error_rate"):
-                if app.faults.rng.random() < 0.5:
-                    self._send(500, _envelope_err(500, "system error"))
-                else:
-                    self._send(503, _envelope_err(1111, "system busy"))
-                return
-            self._maybe_timeout()
             try:
                 params = json.loads(body or b"{}")
             except ValueError:
                 raise CloudError(1109, "param is illegal: body is not JSON") from None
             if not isinstance(params, dict):
                 raise CloudError(1109, "param is illegal: body must be a JSON object")
+            call = path[len(SDK_PREFIX) :]
+            faults = app.faults
+            if faults.roll("error_rate", call, params):  # before the handler: nothing is applied
+                if faults.rng.random() < 0.5:
+                    self._send(500, _envelope_err(500, "system error"))
+                else:
+                    self._send(503, _envelope_err(1111, "system busy"))
+                return
+            self._maybe_timeout(call, params)
+            if call in FALSE_ANSWERS and faults.roll("answer_false", call, params):
+                self._send(200, _envelope_ok(FALSE_ANSWERS[call]))  # the cloud said no; nothing changed
+                return
             result = handler(app, params)
-            result, extra = self._maybe_malformed(result)
+            if call in WRITES:
+                faults.count_write(call)
+                after = faults.after_write(call, params)
+                if after == "5xx":
+                    self._send(500, _envelope_err(500, "system error"))
+                    return
+                if after == "reset":
+                    self._reset_connection()
+                    return
+            result, extra = self._maybe_malformed(result, call, params)
             self._send(200, _envelope_ok(result), extra)
         except CloudError as exc:
             self._send(exc.http_status, _envelope_err(exc.code, exc.msg))
@@ -253,9 +283,10 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self._delay()
             app_id = app.wechat.check(q.get("access_token"))
-            if app.faults.roll("error_rate"):
+            call = path.rsplit("/", 1)[-1]
+            if app.faults.roll("error_rate", call, data):
                 raise WeChatError(-1, "system error")
-            self._maybe_timeout()
+            self._maybe_timeout(call, data)
             if path == "/wxa/getsnticket":
                 result = app.wechat.getsnticket(app_id, data)
             elif path == "/wxa/business/voip/getIotBindContactList":
@@ -263,7 +294,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send(404, {"errcode": 404, "errmsg": f"not found rid: {_rid()}"})
                 return
-            result, extra = self._maybe_malformed(result)
+            result, extra = self._maybe_malformed(result, call, data)
             self._send(200, result, extra)
         except WeChatError as exc:
             self._send(200, _wx_error(exc.errcode, exc.errmsg))
