@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "malformed_rate": 0.0,
     "answer_false": 0.0,
     "after_write": None,
+    "refuse_code": None,
     "latency_ms": 0,
     "timeout_ms": 5000,
     "wechat_qps": None,
@@ -131,6 +132,11 @@ class Faults:
         if not rate or (call is not None and not self.in_scope(call, params)):
             return False
         return rate >= 1 or self.rng.random() < rate
+
+    def refusal(self, call: str, params: Any) -> int | None:
+        """The error code a call in scope answers instead of running (nothing is applied)."""
+        code = self.values["refuse_code"]
+        return code if code is not None and self.in_scope(call, params) else None
 
     def after_write(self, call: str, params: Any) -> str | None:
         """``5xx`` or ``reset`` when a write in scope must lose its answer after it was applied."""

@@ -19,7 +19,14 @@ TIME_KEYS = {
     "observed_at",
 }
 BOOL_KEYS = {"isAuth", "isValid", "isFree", "isPermanent", "status"}
-OTHER_KEYS = {"types": "garbage", "sn_ticket": None, "snTicket": None, "openId": 0, "WechatMPAppid": 0}
+OTHER_KEYS = {
+    "types": "garbage",
+    "sn_ticket": None,
+    "snTicket": None,
+    "openId": 0,
+    "WechatMPAppid": 0,
+    "orderId": 0,
+}
 
 
 def cents_str(cents: int) -> str:
@@ -81,7 +88,7 @@ def corrupt(result: Any, rng: random.Random) -> tuple[Any, str | None]:
         return result, path
     if isinstance(result, dict) and result:
         key = next(iter(result))
-        result[key] = "garbage"
+        result[key] = ["garbage"]  # a list where the contract has a scalar: no parser can take it
         return result, key
     if isinstance(result, bool):
         return "garbage", "result"

@@ -222,6 +222,8 @@ class Handler(BaseHTTPRequestHandler):
                     self._send(503, _envelope_err(1111, "system busy"))
                 return
             self._maybe_timeout(call, params)
+            if (code := faults.refusal(call, params)) is not None:
+                raise CloudError(code, "refused (sandbox fault)")
             if call in FALSE_ANSWERS and faults.roll("answer_false", call, params):
                 self._send(200, _envelope_ok(FALSE_ANSWERS[call]))  # the cloud said no; nothing changed
                 return

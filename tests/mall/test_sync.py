@@ -194,7 +194,7 @@ def test_the_lock_refuses_a_second_concurrent_pass(sandbox_settings: Sandbox) ->
 
 def test_a_malformed_record_is_named_and_the_rest_of_the_page_stored(sandbox_settings: Sandbox) -> None:
     cache.clear()
-    sandbox_settings.faults(malformed_rate=0.3)
+    sandbox_settings.faults(malformed_rate=0.3, seed=3)
     run = sync.mall_sync(trigger="test")
     sandbox_settings.faults()
     assert run.state == SyncRun.State.PARTIAL
@@ -231,9 +231,11 @@ def test_a_test_purchase_goes_to_the_cloud_and_is_audited(
     before = synced.stats()["orders"]
     url = reverse("mall:device-purchase", args=[device.device_id])
     data: dict[str, Any] = {
+        "once": "first-token-0123456789",
         "commodity_code": price.commodity_id,
         "option_type": price.option_type,
         "option_no": price.option_no,
+        "confirmed": "yes",
     }
     response = ops_client.post(url, data, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and b"<html" not in response.content
@@ -248,14 +250,14 @@ def test_a_test_purchase_goes_to_the_cloud_and_is_audited(
     settings.CLOUD_TIMEOUT = 0.5
     synced.faults(timeout_rate=1.0, timeout_ms=1500)
     try:
-        ops_client.post(url, data, HTTP_HX_REQUEST="true")
+        ops_client.post(url, {**data, "once": "second-token-0123456789"}, HTTP_HX_REQUEST="true")
     finally:
         synced.faults()
     assert AuditEvent.objects.filter(action="mall.test_purchase", result="unknown").count() == 1
 
     VoipAuthState.objects.filter(device=device).update(open_id="o-not-a-real-openid")
     before_refusal = synced.stats()["orders"]
-    response = ops_client.post(url, data)
+    response = ops_client.post(url, {**data, "once": "third-token-0123456789"})
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="mall.test_purchase", result="failed").count() == 1
     assert synced.stats()["orders"] == before_refusal

@@ -59,6 +59,15 @@ def test_after_write_applies_then_loses_the_answer(sandbox_clean: Sandbox, mode:
     assert box.stats()["writes"]["saveWXVoipAuth"] == 1
 
 
+def test_refuse_code_answers_that_code_and_applies_nothing(sandbox_clean: Sandbox) -> None:
+    box = sandbox_clean
+    device = _voip_device(box)
+    box.faults(refuse_code=1109, calls=["saveWXVoipAuth"], records=[device["id"]])
+    env = box.call("saveWXVoipAuth", {"device_id": device["id"], "auth_tag": 1})
+    assert (env["success"], env["code"]) == (False, 1109)
+    assert box.stats()["writes"]["saveWXVoipAuth"] == 0
+
+
 def test_a_seed_makes_the_rolls_repeatable(sandbox_clean: Sandbox) -> None:
     box = sandbox_clean
     outcomes = []
