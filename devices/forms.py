@@ -64,7 +64,8 @@ class ExchangeCodeForm(forms.Form):
 
 
 class ReconciliationStartForm(forms.Form):
-    dry_run = forms.BooleanField(label=_("Dry run (report the drift, write nothing)"), required=False)
+    # Writing is opt-in: a form without an explicit ``write`` starts a dry run.
+    write = forms.BooleanField(label=_("Fix the drift (write to the cloud)"), required=False)
 
 
 class ReconciliationItemFilterForm(forms.Form):

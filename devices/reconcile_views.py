@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from devices import selectors
 from devices.forms import ReconciliationItemFilterForm, ReconciliationStartForm
 from devices.models import ReconciliationRun
-from devices.services.reconcile import RunAlreadyRunning, reconciliation_start, voip_auth_recheck
-from devices.views import _device_body, _get_device, device_context
-from voipadmin.clients import CloudClient
-from voipadmin.clients.errors import CloudError
+from devices.services.fixes import device_params, voip_authorization_load
+from devices.services.reconcile import (
+    AUDIT_RECHECK,
+    RunAlreadyRunning,
+    devices_to_check,
+    reconciliation_start,
+    voip_auth_recheck,
+)
+from devices.tasks import reconciliation_run_task
+from devices.views import device_body, device_context, get_device, write_answer
+from voipadmin.confirm import confirm_step, confirmed
 from voipadmin.csvstream import csv_lines, csv_response
 from voipadmin.paging import mark_error_fragment, paginate, render_list
 
@@ -49,21 +56,38 @@ def reconciliation_row(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 @permission_required("voipadmin.start_reconciliation", raise_exception=True)
 def reconciliation_start_view(request: HttpRequest) -> HttpResponse:
+    """Start a run: a dry run at once; a run that writes (an explicit ``write``) only once confirmed."""
     form = ReconciliationStartForm(request.POST)
-    dry_run = form.is_valid() and form.cleaned_data["dry_run"]
+    write = form.is_valid() and form.cleaned_data["write"]
+    url = reverse("devices:reconciliation-list")
+    if write and not confirmed(request):
+        count = devices_to_check()
+        note = ngettext(
+            "A fixing run may write to up to %(count)d device: each VoIP device whose cloud state differs from "
+            "WeChat's newer observation.",
+            "A fixing run may write to up to %(count)d devices: each VoIP device whose cloud state differs from "
+            "WeChat's newer observation.",
+            count,
+        ) % {"count": count}
+        return confirm_step(
+            request,
+            action="reconciliation_start",
+            params={},
+            back_url=url,
+            target="body",
+            note=note,
+            button=_("Start a fixing run"),
+        )
     try:
         run = reconciliation_start(
-            trigger=ReconciliationRun.Trigger.USER, dry_run=dry_run, actor=request.user
+            trigger=ReconciliationRun.Trigger.USER, dry_run=not write, actor=request.user
         )
     except RunAlreadyRunning as exc:
         messages.error(request, str(exc))
     else:
-        from devices.tasks import reconciliation_run_task
-
-        transaction.on_commit(lambda: reconciliation_run_task.delay(run.pk))
-        text = _("Run #%(pk)d started (dry run).") if dry_run else _("Run #%(pk)d started.")
+        reconciliation_run_task.delay_on_commit(run.pk)
+        text = _("Run #%(pk)d started.") if write else _("Run #%(pk)d started (dry run).")
         messages.success(request, text % {"pk": run.pk})
-    url = reverse("devices:reconciliation-list")
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
@@ -126,31 +150,37 @@ def _csv(run: ReconciliationRun, items: object) -> StreamingHttpResponse:
 @require_POST
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
 def device_recheck(request: HttpRequest, device_id: str) -> HttpResponse:
-    """Observe the device in WeChat now and push a drift to the cloud as a run would (audited)."""
-    device = _get_device(request, device_id)
+    """Observe the device in WeChat now and push a drift to the cloud as a run would (confirmed, audited)."""
+    device = get_device(request, device_id)
+    if not confirmed(request):
+        back = reverse("devices:device-detail", args=[device.device_id])
+        params = device_params(device)
+        return confirm_step(
+            request, action=AUDIT_RECHECK, params=params, back_url=back, target="#device-body"
+        )
     outcome = voip_auth_recheck(actor=request.user, device=device)
+    if outcome.write is not None:
+        return write_answer(request, device, outcome.write)
     if outcome.ok:
-        return _device_body(request, device, fix_message=outcome.message)
-    return _device_body(request, device, status=502, fix_error=outcome.message)
+        return device_body(request, device, fix_message=outcome.message)
+    return device_body(request, device, status=502, fix_error=outcome.message)
 
 
 @require_GET
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
 def device_voip_authorization(request: HttpRequest, device_id: str) -> HttpResponse:
-    """What the mini program passes to wx.requestDeviceVoIP for this device, asked from the cloud now."""
-    device = _get_device(request, device_id)
+    """What the mini program passes to wx.requestDeviceVoIP for this device, asked from the cloud now (audited)."""
+    device = get_device(request, device_id)
+    read = voip_authorization_load(actor=request.user, device=device)
     context: dict[str, object] = {"device": device}
-    status = 200
-    try:
-        context["authorization"] = CloudClient.from_settings().voip_service_authorization(
-            device.device_id, device.name, device.uuid
-        )
-        context["asked_at"] = timezone.now()
-    except CloudError as exc:
-        context["error"] = exc.message or str(exc)
-        status = 502
+    if read.ok:
+        context |= {"authorization": read.value, "asked_at": timezone.now()}
+    else:
+        context["error"] = read.message
     if request.htmx:
         template = "devices/device_detail.html#voip-authorization"
     else:  # without JavaScript the link opens the device page with the section filled in
         template, context = "devices/device_detail.html", {**device_context(request, device), **context}
-    return mark_error_fragment(render(request, template, context, status=status))
+    response = render(request, template, context, status=200 if read.ok else 502)
+    response["Cache-Control"] = "no-store"  # it holds a live sn ticket
+    return mark_error_fragment(response)

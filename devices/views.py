@@ -1,22 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from devices import selectors
 from devices.forms import DeviceFilterForm, ExchangeCodeForm, HomeFilterForm, VoipAuthUserForm
 from devices.models import CloudUser, Device, Home
 from devices.services import fixes
-from devices.services.sync import device_refresh
-from voipadmin.clients.errors import CloudError
+from voipadmin.cloudwrite import WriteResult
+from voipadmin.confirm import confirm_step, confirmed, write_status
 from voipadmin.models import AuditEvent
 from voipadmin.paging import mark_error_fragment, paginate, render_list
 
 
-def _get_device(request: HttpRequest, device_id: str) -> Device:
+def get_device(request: HttpRequest, device_id: str) -> Device:
     """The one lookup every device page and fragment goes through (login is enforced by middleware)."""
     return get_object_or_404(Device.objects.select_related("home"), pk=device_id)
 
@@ -61,7 +64,7 @@ def device_context(request: HttpRequest, device: Device) -> dict:
 
 @require_GET
 def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = _get_device(request, device_id)
+    device = get_device(request, device_id)
     return render(request, "devices/device_detail.html", device_context(request, device))
 
 
@@ -72,7 +75,7 @@ PANELS = {"services": "services-panel", "voip": "voip-panel", "audit": "audit-pa
 def device_panel(request: HttpRequest, device_id: str, panel: str) -> HttpResponse:
     if panel not in PANELS:
         raise Http404
-    device = _get_device(request, device_id)
+    device = get_device(request, device_id)
     return render(request, f"devices/device_detail.html#{PANELS[panel]}", device_context(request, device))
 
 
@@ -87,7 +90,7 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     return render_list(request, "devices/user_detail.html", "device-table", context)
 
 
-def _device_body(request: HttpRequest, device: Device, status: int = 200, **extra: object) -> HttpResponse:
+def device_body(request: HttpRequest, device: Device, status: int = 200, **extra: object) -> HttpResponse:
     """After an action: the device body fragment for htmx, else back to the page with a message."""
     if request.htmx:
         context = {**device_context(request, device), **extra}
@@ -96,42 +99,66 @@ def _device_body(request: HttpRequest, device: Device, status: int = 200, **extr
         )
     if message := extra.get("refresh_error") or extra.get("fix_error"):
         messages.error(request, str(message))
+    elif message := extra.get("fix_unknown"):
+        messages.warning(request, str(message))
     elif message := extra.get("fix_message"):
         messages.success(request, str(message))
     return redirect("devices:device-detail", device.device_id)
 
 
+def write_answer(request: HttpRequest, device: Device, result: WriteResult) -> HttpResponse:
+    """The device body after a write, its message saying what the cloud did (or that nobody knows yet)."""
+    status = write_status(result)
+    if result.applied:
+        fresh = Device.objects.select_related("home").get(pk=device.pk)
+        return device_body(request, fresh, status=status, fix_message=result.message)
+    if result.unknown:
+        return device_body(request, device, status=status, fix_unknown=result.message)
+    return device_body(request, device, status=status, fix_error=result.message)
+
+
 @require_POST
+@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
 def device_refresh_view(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = _get_device(request, device_id)
-    try:
-        device = device_refresh(device_id=device.device_id)
-    except CloudError as exc:
-        return _device_body(request, device, status=502, refresh_error=exc.message)
-    return _device_body(request, device, refreshed=True)
+    device = get_device(request, device_id)
+    read = fixes.device_refresh_by(actor=request.user, device=device)
+    if read.throttled:
+        return device_body(request, device, status=429, refresh_error=read.message)
+    if not read.ok:
+        return device_body(request, device, status=502, refresh_error=read.message)
+    return device_body(request, read.value, refreshed=True)
 
 
-def _run_fix(request: HttpRequest, device: Device, form_class: type, run: object) -> HttpResponse:
+def _run_fix(
+    request: HttpRequest,
+    device: Device,
+    form_class: type,
+    action: str,
+    params: Callable[[dict], dict],
+    run: Callable[[dict], WriteResult],
+) -> HttpResponse:
     form = form_class(request.POST)
     if not form.is_valid():
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _device_body(request, device, status=400, fix_error=errors)
-    outcome = run(form.cleaned_data)
-    if outcome.ok:
-        return _device_body(
-            request, Device.objects.select_related("home").get(pk=device.pk), fix_message=outcome.message
+        return device_body(request, device, status=400, fix_error=errors)
+    if not confirmed(request):
+        back = reverse("devices:device-detail", args=[device.device_id])
+        return confirm_step(
+            request, action=action, params=params(form.cleaned_data), back_url=back, target="#device-body"
         )
-    return _device_body(request, device, status=202 if outcome.unknown else 502, fix_error=outcome.message)
+    return write_answer(request, device, run(form.cleaned_data))
 
 
 @require_POST
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
 def device_set_auth_user(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = _get_device(request, device_id)
+    device = get_device(request, device_id)
     return _run_fix(
         request,
         device,
         VoipAuthUserForm,
+        fixes.ACTION_AUTH_USER,
+        lambda data: fixes.voip_auth_user_params(device, data["user_id"]),
         lambda data: fixes.voip_auth_user_set(actor=request.user, device=device, user_id=data["user_id"]),
     )
 
@@ -139,11 +166,13 @@ def device_set_auth_user(request: HttpRequest, device_id: str) -> HttpResponse:
 @require_POST
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
 def device_redeem_code(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = _get_device(request, device_id)
+    device = get_device(request, device_id)
     return _run_fix(
         request,
         device,
         ExchangeCodeForm,
+        fixes.ACTION_EXCHANGE,
+        lambda data: fixes.exchange_code_params(device, data["code"], data["catalog_code"]),
         lambda data: fixes.exchange_code_redeem(
             actor=request.user, device=device, code=data["code"], catalog_code=data["catalog_code"]
         ),

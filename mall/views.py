@@ -10,17 +10,15 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from devices.models import Device
+from devices.views import get_device
 from mall import csv_export, selectors
 from mall.forms import OrderFilterForm, SubscriptionFilterForm, TestPurchaseForm
 from mall.models import CommodityPrice
-from mall.services.purchase import PurchaseOutcome, test_purchase_make
+from mall.services.purchase import ACTION, purchase_params, test_purchase_make
+from voipadmin.cloudwrite import WriteResult
+from voipadmin.confirm import confirm_step, confirmed, write_status
 from voipadmin.csvstream import csv_response
-from voipadmin.paging import paginate, render_list
-
-
-def _get_device(request: HttpRequest, device_id: str) -> Device:
-    """The one lookup the mall's device fragment and action go through (login is enforced by middleware)."""
-    return get_object_or_404(Device.objects.select_related("home"), pk=device_id)
+from voipadmin.paging import mark_error_fragment, paginate, render_list
 
 
 # -- catalog -------------------------------------------------------------------------------------------------
@@ -125,19 +123,21 @@ def _panel_context(request: HttpRequest, device: Device) -> dict:
 
 @require_GET
 def device_panel(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = _get_device(request, device_id)
+    device = get_device(request, device_id)
     return render(request, "mall/device_panel.html", _panel_context(request, device))
 
 
 @require_POST
 @permission_required("voipadmin.make_test_purchase", raise_exception=True)
 def device_purchase(request: HttpRequest, device_id: str) -> HttpResponse:
+    """A test purchase: confirmed first; the form's one-time token makes a second submit answer the first."""
     if not settings.SANDBOX_BACKED:
         raise Http404
-    device = _get_device(request, device_id)
+    device = get_device(request, device_id)
     form = TestPurchaseForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(status=400)
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     data = form.cleaned_data
     price = get_object_or_404(
         CommodityPrice.objects.select_related("commodity"),
@@ -146,14 +146,22 @@ def device_purchase(request: HttpRequest, device_id: str) -> HttpResponse:
         option_type=data["option_type"],
         option_no=data["option_no"],
     )
-    outcome = test_purchase_make(actor=request.user, device=device, price=price)
+    if not confirmed(request):
+        back = reverse("devices:device-detail", args=[device.device_id])
+        params = purchase_params(device, price)
+        return confirm_step(request, action=ACTION, params=params, back_url=back, target="#mall-device-panel")
+    outcome = test_purchase_make(actor=request.user, device=device, price=price, once=data["once"])
     if not request.htmx:
         messages.add_message(request, _message_level(outcome), outcome.message)
         return redirect("devices:device-detail", device_id=device.device_id)
     context = {**_panel_context(request, device), "outcome": outcome}
-    # 200 either way: htmx swaps the panel, whose error state says what failed and what to do.
-    return render(request, "mall/device_panel.html", context)
+    # htmx swaps the panel either way: its state says what the cloud did, or that nobody knows yet.
+    return mark_error_fragment(
+        render(request, "mall/device_panel.html", context, status=write_status(outcome))
+    )
 
 
-def _message_level(outcome: PurchaseOutcome) -> int:
-    return messages.SUCCESS if outcome.ok else messages.ERROR
+def _message_level(outcome: WriteResult) -> int:
+    if outcome.applied:
+        return messages.SUCCESS
+    return messages.WARNING if outcome.unknown else messages.ERROR

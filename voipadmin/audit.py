@@ -1,20 +1,23 @@
 """The audit writer: one place that records what the product changed, or tried to change, and how it went.
 
-A shared leaf: it imports no app, so both ``devices`` and ``mall`` services call it. Writes to the cloud happen
-first, outside any transaction; then the caller records the result here — inside the same ``atomic`` as the
-mirror change when the cloud said yes, alone when it said no or did not answer (``audit_cloud_write``).
+A shared leaf: it imports no app, so both ``devices`` and ``mall`` services call it. A row keeps data — a
+message code and its parameters (voipadmin/audit_messages.py), and the cloud's code, trace id and message — so
+it is rendered in the reader's language when read. Writes to the cloud record their rows through
+voipadmin/cloudwrite.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
+from voipadmin import audit_messages
 from voipadmin.models import AuditEvent
 
 SYSTEM_ACTOR = "system"
+# Parameter names that may never be stored: a ticket or token in a row would outlive its secrecy.
+FORBIDDEN_PARAMS = frozenset({"sn_ticket", "ticket", "token", "access_token", "secret", "open_id", "openid"})
 
 
 def audit_record(
@@ -22,73 +25,41 @@ def audit_record(
     actor: AbstractBaseUser | None,
     action: str,
     result: str,
+    message: str = "",
+    params: dict[str, Any] | None = None,
     device_id: str = "",
     target: str = "",
     before: Any = None,
     after: Any = None,
-    detail: str = "",
+    cloud_code: int | None = None,
+    cloud_tid: str | None = None,
+    cloud_msg: str = "",
 ) -> AuditEvent:
     if result not in AuditEvent.Result.values:
         raise ValueError(f"unknown audit result {result!r}")
+    if message and message not in audit_messages.MESSAGES:
+        raise ValueError(f"unknown audit message {message!r}")
+    params = dict(params or {})
+    if leaked := FORBIDDEN_PARAMS & params.keys():
+        raise ValueError(f"audit parameters may not hold {sorted(leaked)}")
+    authenticated = actor is not None and actor.is_authenticated
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_name=actor.get_username() if actor is not None and actor.is_authenticated else SYSTEM_ACTOR,
+        actor=actor if authenticated else None,
+        actor_name=actor.get_username() if authenticated else SYSTEM_ACTOR,  # type: ignore[union-attr]
         action=action,
         result=result,
+        message=message,
+        params=params,
         device_id=device_id,
-        target=target,
+        target=target[:128],
         before=before,
         after=after,
-        detail=detail[:2000],
+        cloud_code=cloud_code,
+        cloud_tid=(cloud_tid or "")[:64],
+        cloud_msg=cloud_msg[:500],
     )
 
 
-@dataclass(frozen=True)
-class CloudWrite:
-    """How a write to the cloud went: the audit row and the message the user is shown."""
-
-    result: str  # an AuditEvent.Result: ok | failed | unknown
-    message: str
-    event: AuditEvent
-
-    @property
-    def ok(self) -> bool:
-        return self.result == AuditEvent.Result.OK
-
-    @property
-    def unknown(self) -> bool:
-        return self.result == AuditEvent.Result.UNKNOWN
-
-
-def audit_cloud_write(
-    *,
-    actor: AbstractBaseUser | None,
-    action: str,
-    message: str,
-    device_id: str = "",
-    target: str = "",
-    before: Any = None,
-    after: Any = None,
-    error: Exception | None = None,
-    unknown: bool = False,
-) -> CloudWrite:
-    """Record how a write to the cloud went, with the message the user is shown.
-
-    Without ``error`` the cloud said yes (ok); with one it said no (failed) or, ``unknown``, may have made the
-    change all the same (unknown). The error is the detail of the row.
-    """
-    if error is None:
-        result = AuditEvent.Result.OK
-    else:
-        result = AuditEvent.Result.UNKNOWN if unknown else AuditEvent.Result.FAILED
-    event = audit_record(
-        actor=actor,
-        action=action,
-        result=result,
-        device_id=device_id,
-        target=target,
-        before=before,
-        after=after,
-        detail="" if error is None else str(error),
-    )
-    return CloudWrite(result, message, event)
+def audit_text(event: AuditEvent) -> str:
+    """The row's sentence in the active language."""
+    return audit_messages.render(event.message, event.action, event.params or {})

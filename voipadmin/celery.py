@@ -9,7 +9,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voipadmin.settings")
 
-app = Celery("voipadmin")
+# DjangoTask gives every task delay_on_commit / apply_async_on_commit: nothing runs before its data is committed.
+app = Celery("voipadmin", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -11,9 +11,12 @@ class AuditEvent(models.Model):
     """One change the product made, or tried to make, in the cloud or the mirror: who, when, what, result."""
 
     class Result(models.TextChoices):
+        # For a write to the cloud: ok = applied, failed = refused by the cloud, unknown = the request may
+        # have reached the cloud and no usable answer came back, not_sent = stopped by us before any call.
         OK = "ok", _("ok")
         FAILED = "failed", _("failed")
         UNKNOWN = "unknown", _("unknown")
+        NOT_SENT = "not_sent", _("not sent")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -27,7 +30,14 @@ class AuditEvent(models.Model):
     target = models.CharField(_("target"), max_length=128, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
-    detail = models.TextField(_("detail"), blank=True)
+    # What happened, as data: a message code (voipadmin/audit_messages.py) and its parameters, rendered in the
+    # reader's language when the row is read; never a ticket, a token or a secret.
+    message = models.CharField(_("message"), max_length=64, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The cloud's own words when it answered an error: code, trace id and message.
+    cloud_code = models.IntegerField(_("cloud code"), null=True, blank=True)
+    cloud_tid = models.CharField(_("cloud trace id"), max_length=64, blank=True)
+    cloud_msg = models.CharField(_("cloud message"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -44,6 +54,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.result}"
+
+
+class WriteToken(models.Model):
+    """A form's one-time token: the first submit writes to the cloud, every later one answers its result."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    action = models.CharField(_("action"), max_length=64)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    event = models.ForeignKey(AuditEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("write token")
+        verbose_name_plural = _("write tokens")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key}"
 
 
 class SyncRun(models.Model):

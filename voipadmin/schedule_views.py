@@ -73,6 +73,8 @@ def schedule_update(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             action="schedule_update",
             result=AuditEvent.Result.OK,
+            message="schedule.updated",
+            params={"name": task.name},
             target=task.name,
             before=before,
             after=_snapshot(task),

@@ -156,6 +156,8 @@ CLOUD_BASE_URL = env.str("CLOUD_BASE_URL", default="http://127.0.0.1:8001")
 CLOUD_CLIENT_ID = env.str("CLOUD_CLIENT_ID", default="voipadmin-sandbox")
 CLOUD_CLIENT_SECRET = env.str("CLOUD_CLIENT_SECRET", default="sandbox-secret-change-me")
 CLOUD_TIMEOUT = env.float("CLOUD_TIMEOUT", default=5.0)
+# After a write whose outcome is unknown: seconds before the re-read (at least twice CLOUD_TIMEOUT).
+CLOUD_REREAD_SECONDS = env.float("CLOUD_REREAD_SECONDS", default=5.0)
 WECHAT_BASE_URL = env.str("WECHAT_BASE_URL", default="http://127.0.0.1:8001")
 WECHAT_APP_SECRETS: dict[str, str] = env.dict(
     "WECHAT_APP_SECRETS",

@@ -1,126 +1,111 @@
-"""The safe fixes support and ops may run on a device: each goes to the cloud first, then is audited.
+"""The safe fixes support and ops may run on a device, each through the one cloud-write path.
 
-Cloud first, outside any transaction; then the mirror change and an ``AuditEvent(result=ok)`` in one atomic
-block. A refused call writes only ``AuditEvent(result=failed)`` with the reason; a call whose outcome is unknown
-(timeout, connection lost) writes ``AuditEvent(result=unknown)`` and queues a refresh of the device.
+The write goes to the cloud first, outside any transaction, holding the device's write lock; its outcome
+(applied, refused, unknown, not sent) is decided by voipadmin/cloudwrite.py alone. After an applied write the
+device is read back to refresh the mirror; a read-back that fails leaves the write applied and queues a re-read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.core.cache import cache
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from devices.models import Device, VoipAuthState
-from devices.services.sync import Tally, fetch_details, store_details
-from voipadmin.audit import audit_cloud_write
+from devices.models import CloudUser, Device, DeviceService, VoipAuthState
+from devices.services.sync import Tally, device_refresh, fetch_details, store_details
+from voipadmin import audit_messages
+from voipadmin.audit import audit_record, audit_text
 from voipadmin.clients.cloud import CloudClient
-from voipadmin.clients.errors import (
-    CloudError,
-    CloudUnavailable,
-    ExchangeCodeExpired,
-    ExchangeCodeInvalid,
-    ExchangeCodeUsed,
-)
+from voipadmin.clients.errors import CloudError, CloudUnavailable
+from voipadmin.clients.models import ExchangeResult
+from voipadmin.cloudwrite import WriteResult, cloud_write, guarded, not_sent
 from voipadmin.models import AuditEvent
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class FixOutcome:
-    ok: bool
-    message: str
-    event: AuditEvent
-    unknown: bool = False
+ACTION_AUTH_USER = "voip_auth_user_set"
+ACTION_EXCHANGE = "exchange_code_redeem"
+ACTION_REFRESH = "device_refresh"
+ACTION_AUTHORIZATION = "voip_authorization_load"
 
 
-def queue_refresh(device_id: str) -> None:
+def reread_delay() -> float:
+    """Later than the cloud could still be working on a call that timed out, so the re-read sees its result."""
+    return max(settings.CLOUD_REREAD_SECONDS, 2 * settings.CLOUD_TIMEOUT)
+
+
+def queue_refresh(device_id: str) -> dt.datetime:
+    """Queue a re-read of the device (after commit) and say when it runs."""
     from devices.tasks import device_refresh_task
 
-    # Later than the cloud could still be working on the call that timed out, so the refresh sees its result.
-    delay = max(5.0, 2 * settings.CLOUD_TIMEOUT)
-    transaction.on_commit(lambda: device_refresh_task.apply_async((device_id,), countdown=delay))
+    delay = reread_delay()
+    device_refresh_task.apply_async_on_commit((device_id,), countdown=delay)
+    return timezone.now() + dt.timedelta(seconds=delay)
+
+
+def device_params(device: Device) -> dict[str, Any]:
+    return {"device": device.name or device.device_id, "device_id": device.device_id}
+
+
+def read_back(client: CloudClient, device_id: str) -> None:
+    """Refresh the mirror after an applied write; a failure only queues a re-read (the write stands)."""
+    try:
+        details = fetch_details(client, device_id)
+    except CloudError as exc:
+        log.info("read-back of %s failed (%s); re-read queued", device_id, exc)
+        queue_refresh(device_id)
+        return
+    store_details(details, timezone.now(), Tally())
 
 
 def _auth_snapshot(device: Device) -> dict[str, object] | None:
-    state = VoipAuthState.objects.filter(device=device).values("user_id", "is_auth").first()
-    return state
+    return VoipAuthState.objects.filter(device=device).values("user_id", "is_auth").first()
 
 
-def _cloud_failure(
-    *,
-    actor: AbstractBaseUser,
-    action: str,
-    device: Device,
-    target: str,
-    before: object,
-    exc: CloudError,
-    message: str,
-) -> FixOutcome:
-    unknown = isinstance(exc, CloudUnavailable) and exc.outcome_unknown
-    if unknown:
-        message = _(
-            "The cloud did not answer in time; the change may or may not have been made. The device is being "
-            "refreshed — check it again in a moment."
-        )
-    write = audit_cloud_write(
-        actor=actor,
-        action=action,
-        device_id=device.device_id,
-        target=target,
-        before=before,
-        error=exc,
-        unknown=unknown,
-        message=message,
-    )
-    if unknown:
-        queue_refresh(device.device_id)
-    return FixOutcome(False, write.message, write.event, unknown=unknown)
+def voip_auth_user_params(device: Device, user_id: str) -> dict[str, Any]:
+    user = CloudUser.objects.filter(pk=user_id).first()
+    name = user.user_name if user is not None and user.user_name else user_id
+    return {**device_params(device), "user": name, "user_id": user_id}
 
 
 def voip_auth_user_set(
     *, actor: AbstractBaseUser, device: Device, user_id: str, client: CloudClient | None = None
-) -> FixOutcome:
+) -> WriteResult:
     client = client or CloudClient.from_settings()
-    action = "voip_auth_user_set"
-    before = _auth_snapshot(device)
-    try:
-        client.save_voip_auth_user(device.device_id, user_id)
-        details = fetch_details(client, device.device_id)
-    except CloudError as exc:
-        return _cloud_failure(
-            actor=actor,
-            action=action,
-            device=device,
-            target=user_id,
-            before=before,
-            exc=exc,
-            message=_("The cloud refused to set the auth user: %(reason)s") % {"reason": exc.message},
+    params = voip_auth_user_params(device, user_id)
+    audit = {"actor": actor, "action": ACTION_AUTH_USER, "device_id": device.device_id, "target": user_id}
+
+    def applied(_value: bool) -> tuple[Any, dict[str, Any]]:
+        VoipAuthState.objects.filter(device=device).update(user_id=user_id, synced_at=timezone.now())
+        return {"user_id": user_id}, {}
+
+    def write() -> WriteResult:
+        result = cloud_write(
+            **audit,
+            params=params,
+            send=lambda: client.save_voip_auth_user(device.device_id, user_id),
+            before=_auth_snapshot(device),
+            on_applied=applied,
+            applied_message="voip_auth_user.applied",
+            reread=lambda: queue_refresh(device.device_id),
         )
-    with transaction.atomic():
-        store_details(details, timezone.now(), Tally())
-        write = audit_cloud_write(
-            actor=actor,
-            action=action,
-            device_id=device.device_id,
-            target=user_id,
-            before=before,
-            after=_auth_snapshot(device),
-            message=_("The VoIP auth user is now %(user)s.") % {"user": user_id},
-        )
-    return FixOutcome(True, write.message, write.event)
+        if result.applied:
+            read_back(client, device.device_id)
+        return result
+
+    return guarded(device.device_id, write, lambda: not_sent(**audit, params=params, reason="device_busy"))
 
 
-# Lazy: built at import, shown in the language of the request.
-EXCHANGE_MESSAGES = {
-    ExchangeCodeUsed: gettext_lazy("This exchange code has already been used."),
-    ExchangeCodeExpired: gettext_lazy("This exchange code has expired."),
-    ExchangeCodeInvalid: gettext_lazy("This exchange code is not valid for this device."),
-}
+def exchange_code_params(device: Device, code: str, catalog_code: str) -> dict[str, Any]:
+    # Only the code's last four characters: an unused code is as good as money.
+    masked = "…" + code[-4:] if len(code) > 4 else code
+    return {**device_params(device), "code": masked, "catalog": catalog_code}
 
 
 def exchange_code_redeem(
@@ -130,43 +115,110 @@ def exchange_code_redeem(
     code: str,
     catalog_code: str,
     client: CloudClient | None = None,
-) -> FixOutcome:
+) -> WriteResult:
     client = client or CloudClient.from_settings()
-    action = "exchange_code_redeem"
-    before = {"services": sorted(device.services.values_list("code", flat=True))}
+    params = exchange_code_params(device, code, catalog_code)
+    audit = {"actor": actor, "action": ACTION_EXCHANGE, "device_id": device.device_id, "target": catalog_code}
+
+    def applied(value: ExchangeResult) -> tuple[Any, dict[str, Any]]:
+        service = value.service_code or catalog_code
+        # The device may not have had this service before; every device's service of one code has one name.
+        name = (
+            DeviceService.objects.filter(code=service).exclude(name="").values_list("name", flat=True).first()
+        )
+        ends = value.end_time.isoformat() if value.end_time else None
+        return {"service": service, "ends": ends}, {"service": name or service, "ends": ends}
+
+    def write() -> WriteResult:
+        result = cloud_write(
+            **audit,
+            params=params,
+            send=lambda: client.exchange_code(
+                device_id=device.device_id,
+                catalog_code=catalog_code,
+                home_id=device.home_id or "",
+                code=code,
+                name=device.name,
+                uuid=device.uuid,
+            ),
+            before={"services": sorted(device.services.values_list("code", flat=True))},
+            on_applied=applied,
+            applied_message="exchange_code.applied",
+            reread=lambda: queue_refresh(device.device_id),
+        )
+        if result.applied:
+            read_back(client, device.device_id)
+        return result
+
+    return guarded(device.device_id, write, lambda: not_sent(**audit, params=params, reason="device_busy"))
+
+
+# -- reads support starts from the device page: audited, the refresh throttled --------------------------------
+REFRESH_EVERY = 10  # seconds between two refreshes of one device
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    ok: bool
+    message: str
+    value: Any = None
+    throttled: bool = False
+
+
+def device_refresh_by(
+    *, actor: AbstractBaseUser, device: Device, client: CloudClient | None = None
+) -> ReadResult:
+    """Re-read the device from the cloud now for a person: at most once per device per REFRESH_EVERY s."""
+    params = device_params(device)
+    if not cache.add(f"device-refresh:{device.device_id}", 1, REFRESH_EVERY):
+        values = {**params, "reason": "throttled", "seconds": REFRESH_EVERY}
+        return ReadResult(
+            False, audit_messages.render("refresh.failed", ACTION_REFRESH, values), throttled=True
+        )
     try:
-        result = client.exchange_code(
-            device_id=device.device_id,
-            catalog_code=catalog_code,
-            home_id=device.home_id or "",
-            code=code,
-            name=device.name,
-            uuid=device.uuid,
-        )
-        details = fetch_details(client, device.device_id)
+        fresh = device_refresh(device_id=device.device_id, client=client)
     except CloudError as exc:
-        message = next((m for cls, m in EXCHANGE_MESSAGES.items() if isinstance(exc, cls)), None)
-        return _cloud_failure(
-            actor=actor,
-            action=action,
-            device=device,
-            target=catalog_code,
-            before=before,
-            exc=exc,
-            message=str(message or _("The cloud refused the code: %(reason)s") % {"reason": exc.message}),
-        )
-    with transaction.atomic():
-        store_details(details, timezone.now(), Tally())
-        write = audit_cloud_write(
-            actor=actor,
-            action=action,
-            device_id=device.device_id,
-            target=catalog_code,
-            before=before,
-            after={
-                "service": result.service_code,
-                "ends": result.end_time.isoformat() if result.end_time else None,
-            },
-            message=_("Code redeemed: %(service)s is extended.") % {"service": result.service_code},
-        )
-    return FixOutcome(True, write.message, write.event)
+        event = _read_audit(actor, ACTION_REFRESH, device, "refresh.failed", params, exc)
+        return ReadResult(False, audit_text(event))
+    event = _read_audit(actor, ACTION_REFRESH, device, "refresh.done", params)
+    return ReadResult(True, audit_text(event), fresh)
+
+
+def voip_authorization_load(
+    *, actor: AbstractBaseUser, device: Device, client: CloudClient | None = None
+) -> ReadResult:
+    """Ask the cloud for what the mini program passes to wx.requestDeviceVoIP; audited, never the ticket."""
+    client = client or CloudClient.from_settings()
+    params = device_params(device)
+    try:
+        authorization = client.voip_service_authorization(device.device_id, device.name, device.uuid)
+    except CloudError as exc:
+        event = _read_audit(actor, ACTION_AUTHORIZATION, device, "authorization.failed", params, exc)
+        return ReadResult(False, audit_text(event))
+    event = _read_audit(actor, ACTION_AUTHORIZATION, device, "authorization.loaded", params)
+    return ReadResult(True, audit_text(event), authorization)
+
+
+def _read_audit(
+    actor: AbstractBaseUser,
+    action: str,
+    device: Device,
+    message: str,
+    params: dict[str, Any],
+    exc: CloudError | None = None,
+) -> AuditEvent:
+    cloud: dict[str, Any] = {}
+    if exc is not None:
+        params = {**params, "reason": "cloud_code", "cloud_code": exc.code}
+        if exc.code is None:
+            params["reason"] = "unreachable" if isinstance(exc, CloudUnavailable) else "cloud_code"
+        cloud = {"cloud_code": exc.code, "cloud_tid": exc.tid, "cloud_msg": exc.msg}
+    return audit_record(
+        actor=actor,
+        action=action,
+        result=AuditEvent.Result.OK if exc is None else AuditEvent.Result.FAILED,
+        message=message,
+        params=params,
+        device_id=device.device_id,
+        **cloud,
+    )

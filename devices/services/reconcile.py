@@ -50,19 +50,20 @@ from devices.models import (
     ReconciliationRun,
     VoipAuthState,
 )
-from devices.services.fixes import queue_refresh
-from voipadmin.audit import audit_record
+from devices.services.fixes import device_params, queue_refresh
+from voipadmin.audit import audit_record, audit_text
 from voipadmin.clients import MAX_OBSERVATION_BATCH, CloudClient, WeChatClient
 from voipadmin.clients.errors import (
     CloudError,
-    CloudUnavailable,
     WeChatConfigError,
     WeChatError,
     WeChatQuotaExceeded,
     WeChatRateLimited,
 )
 from voipadmin.clients.models import AuthObservation, VoipAuthUser
-from voipadmin.locks import LockHeld, cache_lock
+from voipadmin.cloudwrite import Outcome as WriteOutcome
+from voipadmin.cloudwrite import WriteResult, cloud_write, device_write_lock, not_sent
+from voipadmin.locks import LockHeld
 from voipadmin.models import AuditEvent
 from voipadmin.ratelimit import acquire as rate_limit
 
@@ -77,9 +78,9 @@ WECHAT_RATE_KEY = "wechat:observe"
 MAX_CHUNK_ATTEMPTS = 3
 READ_THREADS = 4  # the cloud's latency, not our code, bounds a chunk: read its devices side by side
 RATE_LIMIT_RETRIES = 6
-DEVICE_LOCK_TTL = 60
 AUDIT_FIX = "reconcile_fix"
 AUDIT_RECHECK = "voip_auth_recheck"
+RECHECK_TARGET = "re-check"
 # Per chunk, summed into the run: the devices, what became of them, and the calls made (each worker its own).
 DEVICE_KEYS = ("total", "checked", "in_sync", "drift_found", "fixed", "reported", "skipped", "failed")
 CALL_KEYS = ("cloud_calls", "wechat_calls")
@@ -135,7 +136,10 @@ def _cloud_changed_at(device_id: str, auth: VoipAuthUser) -> dt.datetime | None:
         return auth.auth_update_time
     return (
         AuditEvent.objects.filter(
-            device_id=device_id, action__in=[AUDIT_FIX, AUDIT_RECHECK], result=AuditEvent.Result.OK
+            device_id=device_id,
+            action__in=[AUDIT_FIX, AUDIT_RECHECK],
+            result=AuditEvent.Result.OK,
+            message="fix.applied",
         )
         .order_by("-created_at")
         .values_list("created_at", flat=True)
@@ -193,6 +197,14 @@ class FixResult:
     reason: str
     detail: str = ""
     cloud_changed_at: dt.datetime | None = None
+    write: WriteResult | None = None  # the write's own result, when one was sent or stopped
+
+
+WRITE_REASONS = {
+    WriteOutcome.REFUSED: "cloud_refused",
+    WriteOutcome.UNKNOWN: "outcome_unknown",
+    WriteOutcome.NOT_SENT: "not_sent",
+}
 
 
 def push_observation(
@@ -206,15 +218,10 @@ def push_observation(
     target: str,
     on_written: Callable[[FixResult], None] | None = None,
 ) -> FixResult:
-    """Write WeChat's value with saveWXVoipAuth, after re-reading the cloud; audited like every safe fix.
-
-    The re-read makes the step idempotent (a value already there is not written again) and catches a change
-    made after the observation. Cloud first, outside any transaction; then the mirror, ``on_written`` (the
-    caller's own row) and the audit event in one atomic block.
-    """
+    """Write WeChat's value with saveWXVoipAuth, holding the device's write lock; see ``push_locked``."""
     try:
-        with cache_lock(f"devices:voip-auth:{device.device_id}", DEVICE_LOCK_TTL, "device busy"):
-            return _push_locked(
+        with device_write_lock(device.device_id):
+            return push_locked(
                 client=client,
                 device=device,
                 user_id=user_id,
@@ -228,7 +235,7 @@ def push_observation(
         return FixResult(Outcome.SKIPPED, "device_busy")
 
 
-def _push_locked(
+def push_locked(
     *,
     client: CloudClient,
     device: Device,
@@ -237,8 +244,14 @@ def _push_locked(
     actor: AbstractBaseUser | None,
     action: str,
     target: str,
-    on_written: Callable[[FixResult], None] | None,
+    on_written: Callable[[FixResult], None] | None = None,
 ) -> FixResult:
+    """Write WeChat's value through the one cloud-write path, after re-reading the cloud (lock held by the caller).
+
+    The re-read makes the step idempotent (a value already there is not written again) and catches a change
+    made after the observation. The mirror, ``on_written`` (the caller's own row) and the audit row are written
+    in one atomic block when the cloud applied the write.
+    """
     wanted = observation.authorized
     try:
         fresh = client.get_voip_auth_user(device.device_id)
@@ -251,36 +264,49 @@ def _push_locked(
     changed_at = _cloud_changed_at(device.device_id, fresh)
     if changed_at is not None and observation.observed_at <= changed_at:
         return FixResult(Outcome.SKIPPED, "stale_observation", cloud_changed_at=changed_at)
-    before = {"is_auth": fresh.is_auth}
     # When each side last changed: why this write was allowed (the observation is the newer).
-    why = f"observed in WeChat {_iso(observation.observed_at)}; cloud changed {_iso(changed_at) or 'never'}"
-    audit = {"actor": actor, "action": action, "device_id": device.device_id, "target": target}
-    try:
-        client.save_wx_voip_auth(device.device_id, int(wanted))
-    except CloudError as exc:
-        unknown = isinstance(exc, CloudUnavailable) and exc.outcome_unknown
-        result = AuditEvent.Result.UNKNOWN if unknown else AuditEvent.Result.FAILED
-        audit_record(**audit, result=result, before=before, detail=f"{exc} ({why})")
-        if unknown:
-            queue_refresh(device.device_id)
-        return FixResult(Outcome.FAILED, "outcome_unknown" if unknown else "cloud_refused", str(exc))
+    params = {
+        **device_params(device),
+        "authorized": wanted,
+        "observed_at": observation.observed_at.isoformat(),
+        "changed_at": _iso(changed_at),
+    }
     now = timezone.now()
     # The cloud moved authUpdateTime to its own clock; ours is close enough for the page until the next sync.
     done = FixResult(Outcome.FIXED, "fixed", cloud_changed_at=now)
-    with transaction.atomic():
+
+    def applied(_value: bool) -> tuple[Any, dict[str, Any]]:
         VoipAuthState.objects.filter(device_id=device.device_id).update(
             is_auth=wanted, cloud_auth_updated_at=now, synced_at=now
         )
         if on_written is not None:
             on_written(done)
-        audit_record(
-            **audit,
-            result=AuditEvent.Result.OK,
-            before=before,
-            after={"is_auth": wanted},
-            detail=why,
-        )
-    return done
+        return {"is_auth": wanted}, {}
+
+    result = cloud_write(
+        actor=actor,
+        action=action,
+        params=params,
+        send=lambda: client.save_wx_voip_auth(device.device_id, int(wanted)),
+        device_id=device.device_id,
+        target=target,
+        before={"is_auth": fresh.is_auth},
+        on_applied=applied,
+        applied_message="fix.applied",
+        reread=lambda: queue_refresh(device.device_id),
+    )
+    if result.applied:
+        return FixResult(Outcome.FIXED, "fixed", cloud_changed_at=now, write=result)
+    return FixResult(Outcome.FAILED, WRITE_REASONS[result.outcome], _technical(result), write=result)
+
+
+def _technical(result: WriteResult) -> str:
+    """A run item's detail: what the write's audit row holds, in codes (the row renders it for people)."""
+    event = result.event
+    parts = [str(result.outcome), str(result.params.get("reason") or result.params.get("failure") or "")]
+    if event is not None and event.cloud_code is not None:
+        parts.append(f"{event.cloud_code} {event.cloud_msg}".strip())
+    return " · ".join(p for p in parts if p)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -347,6 +373,8 @@ def reconciliation_start(
                     actor=actor,
                     action="reconciliation_start",
                     result=AuditEvent.Result.OK,
+                    message="reconcile.started",
+                    params={"run": run.pk, "dry_run": dry_run, "mode": run.mode},
                     device_id=device_id,
                     target=f"run {run.pk}",
                     after={"dry_run": dry_run, "mode": run.mode},
@@ -929,23 +957,47 @@ def reconciliation_run(
 class RecheckOutcome:
     ok: bool
     message: str
+    write: WriteResult | None = None  # when the re-check wrote (or tried to write) to the cloud
+
+    @property
+    def unknown(self) -> bool:
+        return self.write is not None and self.write.unknown
 
 
 def voip_auth_recheck(
     *, actor: AbstractBaseUser, device: Device, client: CloudClient | None = None
 ) -> RecheckOutcome:
-    """Observe one device now, store what WeChat says, and push it to the cloud as a run would; audited."""
+    """Observe one device now, store what WeChat says, and push it to the cloud as a run would; audited.
+
+    Holds the device's write lock from the first read to the write, so nothing else writes in between."""
     client = client or CloudClient.from_settings()
-    target = "re-check"
+    try:
+        with device_write_lock(device.device_id):
+            return _recheck_locked(actor, device, client)
+    except LockHeld:
+        params = device_params(device)
+        result = not_sent(
+            actor=actor,
+            action=AUDIT_RECHECK,
+            params=params,
+            reason="device_busy",
+            device_id=device.device_id,
+            target=RECHECK_TARGET,
+        )
+        return RecheckOutcome(False, result.message, result)
+
+
+def _recheck_locked(actor: AbstractBaseUser, device: Device, client: CloudClient) -> RecheckOutcome:
+    params = device_params(device)
     side = read_cloud_side(client, device)
-    failure: str | None = None
+    failure: dict[str, Any] | None = None
     observation: AuthObservation | None = None
     if side.error:
-        failure = _("The cloud could not be read: %(reason)s") % {"reason": side.detail}
+        failure = {"reason": "cloud_read", "error": side.detail[:300]}
     elif side.auth is None:
-        failure = _("The device has no VoIP auth user; there is nothing to check.")
+        failure = {"reason": "no_auth_user"}
     elif not device.uuid or not device.wechat_model_id:
-        failure = _("The device has no UUID or WeChat model id; sync it first.")
+        failure = {"reason": "no_wechat_ids"}
     if failure is None:
         try:
             seen = observe_with_backoff(
@@ -954,21 +1006,15 @@ def voip_auth_recheck(
                 [(device.uuid, [side.open_id])],
             )
         except WeChatError as exc:
-            failure = _("WeChat could not be observed: %(reason)s") % {"reason": exc.message}
+            failure = {"reason": "wechat_error", "errcode": exc.errcode, "errmsg": exc.message[:200]}
         else:
             observation = seen.get((device.uuid, side.open_id))
             if observation is None:
-                failure = _("WeChat's answer did not include this device.")
+                failure = {"reason": "not_in_answer"}
     if failure is not None:
-        audit_record(
-            actor=actor,
-            action=AUDIT_RECHECK,
-            result=AuditEvent.Result.FAILED,
-            device_id=device.device_id,
-            target=target,
-            detail=failure,
+        return _recheck_audit(
+            actor, device, AuditEvent.Result.FAILED, "recheck.failed", {**params, **failure}
         )
-        return RecheckOutcome(False, failure)
     assert side.auth is not None and observation is not None
     _mirror_observation(device.device_id, side.auth, observation, None)
     both = {"is_auth": side.auth.is_auth, "wechat_authorized": observation.authorized}
@@ -982,38 +1028,49 @@ def voip_auth_recheck(
     )
     reason = decision.reason
     if decision.verdict == Verdict.FIX:
-        result = push_observation(
+        result = push_locked(
             client=client,
             device=device,
             user_id=side.auth.user_id,
             observation=observation,
             actor=actor,
             action=AUDIT_RECHECK,
-            target=target,
+            target=RECHECK_TARGET,
         )
-        if result.outcome == Outcome.FIXED:
-            return RecheckOutcome(True, _("Drift found and fixed: the cloud now holds WeChat's value."))
-        if result.reason in {"cloud_refused", "outcome_unknown"}:  # push_observation audited the write
-            message = _("Drift found, but the fix failed: %(reason)s") % {"reason": result.detail}
-            return RecheckOutcome(False, message)
+        if result.write is not None:  # the write's own audit row says how it went
+            return RecheckOutcome(result.write.applied, result.write.message, result.write)
+        if result.reason == "cloud_read":
+            failure = {"reason": "cloud_read", "error": result.detail[:300]}
+            return _recheck_audit(
+                actor, device, AuditEvent.Result.FAILED, "recheck.failed", {**params, **failure}
+            )
         reason = result.reason
-    audit_record(
+    if decision.verdict == Verdict.IN_SYNC:
+        values = {**params, "authorized": observation.authorized}
+        return _recheck_audit(actor, device, AuditEvent.Result.OK, "recheck.in_sync", values, after=both)
+    values = {**params, "reason": reason, "authorized": observation.authorized}
+    return _recheck_audit(actor, device, AuditEvent.Result.OK, "recheck.not_written", values, after=both)
+
+
+def _recheck_audit(
+    actor: AbstractBaseUser,
+    device: Device,
+    result: str,
+    message: str,
+    params: dict[str, Any],
+    after: Any = None,
+) -> RecheckOutcome:
+    event = audit_record(
         actor=actor,
         action=AUDIT_RECHECK,
-        result=AuditEvent.Result.OK,
+        result=result,
+        message=message,
+        params=params,
         device_id=device.device_id,
-        target=target,
-        after={**both, "verdict": str(decision.verdict), "reason": reason},
+        target=RECHECK_TARGET,
+        after=after,
     )
-    if decision.verdict == Verdict.IN_SYNC:
-        return RecheckOutcome(True, _("Checked just now: the cloud and WeChat agree."))
-    return RecheckOutcome(True, _("Drift found and not written: %(why)s") % {"why": _reason(reason)})
-
-
-def _reason(code: str) -> str:
-    from devices.models import RECONCILE_REASONS
-
-    return str(RECONCILE_REASONS.get(code, code))
+    return RecheckOutcome(result == AuditEvent.Result.OK, audit_text(event))
 
 
 def devices_to_check(*, device_ids: Iterable[str] | None = None) -> int:

@@ -1,34 +1,30 @@
 """A test purchase of a commodity for a device (buyIncreaseServiceByWx), on a sandbox-backed install only.
 
-The cloud is called first, outside any transaction. Yes -> the audit event (ok) in one atomic block; no ->
-only an audit event (failed) with the reason; no answer -> an audit event (unknown). The order itself
-arrives in the mirror with the next mall sync, as every order does.
+It goes through the one cloud-write path with the form's one-time token, so a second submit answers the first
+result and never makes a second order; it holds the device's write lock. The order itself arrives in the mirror
+with the next mall sync; when the outcome is unknown, the device's orders are re-read (getOrderList with the
+device id as searchKey) soon after.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from devices.models import Device, VoipAuthState, WeChatIdentity
+from devices.services.fixes import device_params, reread_delay
 from mall.enums import CATALOG_BY_TYPE
 from mall.models import CommodityPrice, DeviceMall
-from voipadmin.audit import audit_cloud_write, audit_record
+from mall.services import mapping
+from mall.services.upsert import order_day_totals_rebuild, orders_upsert
 from voipadmin.clients.cloud import CloudClient
-from voipadmin.clients.errors import CloudError, CloudUnavailable
+from voipadmin.clients.models import Purchase
+from voipadmin.cloudwrite import WriteResult, cloud_write, guarded, not_sent
 
 ACTION = "mall.test_purchase"
-
-
-@dataclass(frozen=True)
-class PurchaseOutcome:
-    ok: bool
-    result: str  # the audit result: ok | failed | unknown
-    message: str
-    order_id: str = ""
 
 
 def _open_id(device: Device) -> str:
@@ -43,37 +39,75 @@ def _open_id(device: Device) -> str:
     return auth.open_id
 
 
+def purchase_params(device: Device, price: CommodityPrice) -> dict[str, Any]:
+    commodity = price.commodity
+    return {
+        **device_params(device),
+        "commodity": commodity.title or commodity.commodity_code,
+        "option": f"{price.option_type}.{price.option_no}",
+    }
+
+
+def _device_mall(device: Device, price: CommodityPrice) -> DeviceMall | None:
+    kind = price.commodity.commodity_type  # 0 is cloud storage: a real type, not "no type"
+    catalog = CATALOG_BY_TYPE.get(kind, "") if kind is not None else ""
+    return DeviceMall.objects.filter(device=device, catalog_code=catalog).first() if catalog else None
+
+
+def queue_orders_reread(device_id: str, mall_code: str, site_code: str) -> dt.datetime:
+    from mall.tasks import device_orders_reread_task
+
+    delay = reread_delay()
+    device_orders_reread_task.apply_async_on_commit((device_id, mall_code, site_code), countdown=delay)
+    return timezone.now() + dt.timedelta(seconds=delay)
+
+
+def device_orders_reread(
+    *, device_id: str, mall_code: str, site_code: str, client: CloudClient | None = None
+) -> int:
+    """Read the device's orders in one mall now (getOrderList, searchKey = device id) into the mirror."""
+    client = client or CloudClient.from_settings()
+    page_no, stored, days = 1, 0, set()
+    while True:
+        page = client.get_order_list(mall_code, site_code, page_no=page_no, search_key=device_id)
+        now = timezone.now()
+        records = [mapping.order(item, synced_at=now) for item in page.items if item.device_id == device_id]
+        days |= orders_upsert(orders=records)
+        stored += len(records)
+        if page.page_count is None or page_no >= page.page_count:
+            break
+        page_no += 1
+    if days:
+        order_day_totals_rebuild(days=days)
+    return stored
+
+
 def test_purchase_make(
-    *, actor: AbstractBaseUser, device: Device, price: CommodityPrice, client: CloudClient | None = None
-) -> PurchaseOutcome:
+    *,
+    actor: AbstractBaseUser,
+    device: Device,
+    price: CommodityPrice,
+    once: str,
+    client: CloudClient | None = None,
+) -> WriteResult:
     commodity = price.commodity
     target = f"{commodity.commodity_code}#{price.option_type}.{price.option_no}"
-    catalog = CATALOG_BY_TYPE.get(commodity.commodity_type or -1, "")
-    mall = DeviceMall.objects.filter(device=device, catalog_code=catalog).first()
+    params = purchase_params(device, price)
+    audit = {"actor": actor, "action": ACTION, "device_id": device.device_id, "target": target}
+    mall = _device_mall(device, price)
     open_id = _open_id(device)
     missing = [
         name
         for name, value in (
-            (_("mall information"), mall),
-            (_("home"), device.home_id),
-            (_("WeChat AppID"), device.wechat_app_id),
-            (_("openId of the VoIP auth user"), open_id),
+            ("mall", mall),
+            ("home", device.home_id),
+            ("app_id", device.wechat_app_id),
+            ("open_id", open_id),
         )
         if not value
     ]
-    if missing:
-        message = _("The test purchase was not sent: the mirror lacks %(what)s for this device.") % {
-            "what": ", ".join(missing)
-        }
-        audit_record(
-            actor=actor,
-            action=ACTION,
-            result="failed",
-            device_id=device.device_id,
-            target=target,
-            detail=message,
-        )
-        return PurchaseOutcome(ok=False, result="failed", message=message)
+    if missing or mall is None:
+        return not_sent(**audit, params=params, reason="mirror_lacks", missing=missing)
     request = {
         "mall_code": mall.mall_code,
         "site_code": mall.site_code,
@@ -82,49 +116,32 @@ def test_purchase_make(
         "option_type": str(price.option_type),
         "option_no": str(price.option_no),
     }
-    try:
-        result = (client or CloudClient()).buy_increase_service_by_wx(
-            device_id=device.device_id,
-            home_id=device.home_id,
-            open_id=open_id,
-            name=device.name,
-            uuid=device.uuid,
-            wx_app_id=device.wechat_app_id,
-            **request,
-        )
-    except CloudError as exc:
-        unknown = isinstance(exc, CloudUnavailable)
-        if unknown:
-            message = _(
-                "The cloud did not answer (%(error)s): the purchase may exist or not; check after the next sync."
-            ) % {"error": exc}
-        else:
-            message = _("The cloud refused the test purchase: %(error)s") % {"error": exc}
-        write = audit_cloud_write(
-            actor=actor,
-            action=ACTION,
-            device_id=device.device_id,
-            target=target,
+
+    def applied(value: Purchase) -> tuple[Any, dict[str, Any]]:
+        status = str(value.order_status)
+        return {"order_id": value.order_id, "order_status": status}, {
+            "order": value.order_id,
+            "order_status": status,
+        }
+
+    def write() -> WriteResult:
+        return cloud_write(
+            **audit,
+            params=params,
+            send=lambda: (client or CloudClient.from_settings()).buy_increase_service_by_wx(
+                device_id=device.device_id,
+                home_id=device.home_id or "",
+                open_id=open_id,
+                name=device.name,
+                uuid=device.uuid,
+                wx_app_id=device.wechat_app_id,
+                **request,
+            ),
             before=request,
-            error=exc,
-            unknown=unknown,
-            message=message,
+            on_applied=applied,
+            applied_message="purchase.applied",
+            reread=lambda: queue_orders_reread(device.device_id, mall.mall_code, mall.site_code),
+            once=once,
         )
-        return PurchaseOutcome(ok=False, result=write.result, message=write.message)
-    message = _(
-        "Test order %(order)s created (%(status)s); it shows in the orders after the next mall sync."
-    ) % {
-        "order": result.order_id,
-        "status": result.order_status.label,
-    }
-    with transaction.atomic():
-        write = audit_cloud_write(
-            actor=actor,
-            action=ACTION,
-            device_id=device.device_id,
-            target=target,
-            before=request,
-            after={"order_id": result.order_id, "order_status": str(result.order_status)},
-            message=message,
-        )
-    return PurchaseOutcome(ok=True, result=write.result, message=write.message, order_id=result.order_id)
+
+    return guarded(device.device_id, write, lambda: not_sent(**audit, params=params, reason="device_busy"))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from mall import enums
 from mall.money import money_text
+from voipadmin import confirm
 from voipadmin.clients import enums as cloud
 
 register = template.Library()
@@ -88,3 +89,9 @@ def percent(value: Decimal | None) -> str:
         return "—"
     text = format(value.normalize(), "f")
     return text
+
+
+@register.simple_tag
+def once_token() -> str:
+    """A fresh one-time token for a form that creates something (one order per token)."""
+    return confirm.once_token()

@@ -25,6 +25,15 @@
       event.detail.isError = false;
     }
   });
+  // A confirm box swapped into the page: Cancel closes it and writes nothing (without JavaScript it is a link back).
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("[data-confirm-cancel]");
+    if (!cancel) return;
+    var box = cancel.closest(".confirm-box");
+    if (!box || !box.parentElement || box.parentElement.matches("main, #main")) return;
+    event.preventDefault();
+    box.remove();
+  });
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("select[data-autosubmit]")) {

@@ -165,7 +165,7 @@ def test_contract_shapes_of_the_calls_without_a_seed_example() -> None:
     assert isinstance(buy, Purchase) and buy.order_status is OrderStatus.CREATED
     assert buy.pay_params["package"] == "prepay_id=wx1"
     done = parse_result("exchangeCode", load(SAMPLES / "exchangeCode.json"))
-    assert done == ExchangeResult("voip", dt.datetime(2031, 8, 6, 10, 12, 19, 94000, tzinfo=UTC))
+    assert done == ExchangeResult(True, "voip", dt.datetime(2031, 8, 6, 10, 12, 19, 94000, tzinfo=UTC))
     auth = parse_result("voipServiceAuthorization", load(SAMPLES / "voipServiceAuthorization.json"))
     assert isinstance(auth, VoipAuthorization) and auth.device_name == "门铃"
     long = {"sn": "s", "snTicket": "t", "modelId": "m", "deviceName": "x" * 20}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from devices.models import CloudUser, Device, DeviceService, VoipAuthState
@@ -13,6 +14,7 @@ from voipadmin.models import AuditEvent
 
 # The fixes fetch details on the sync's threads through the database cache: no enclosing test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
+CONFIRMED = {"confirmed": "yes"}
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def test_support_sets_the_auth_user_cloud_first_then_mirror_and_audit(
 ) -> None:
     device, user = _voip_device()
     url = f"/devices/{device.device_id}/voip-auth-user/"
-    response = support_client.post(url, {"user_id": user.user_id}, HTTP_HX_REQUEST="true")
+    response = support_client.post(url, {"user_id": user.user_id, **CONFIRMED}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert sandbox_clean.result("getVoipAuthUser", {"device_id": device.device_id})["userId"] == user.user_id
     assert VoipAuthState.objects.get(device=device).user_id == user.user_id
@@ -66,14 +68,16 @@ def test_a_refused_call_writes_only_a_failed_audit_event(synced, sandbox_clean, 
     device, _ = _voip_device()
     before = VoipAuthState.objects.get(device=device).user_id
     response = ops_client.post(
-        f"/devices/{device.device_id}/voip-auth-user/", {"user_id": "no-such-user"}, HTTP_ACCEPT_LANGUAGE="en"
+        f"/devices/{device.device_id}/voip-auth-user/",
+        {"user_id": "no-such-user", **CONFIRMED},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 302
     assert VoipAuthState.objects.get(device=device).user_id == before
     event = AuditEvent.objects.get()
-    assert event.result == "failed" and "1109" in event.detail
+    assert event.result == "failed" and event.cloud_code == 1109
     page = ops_client.get(f"/devices/{device.device_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "The cloud refused to set the auth user" in page
+    assert "The cloud refused to set the VoIP auth user" in page
 
 
 def test_a_timeout_is_audited_unknown_and_queues_a_refresh(
@@ -83,7 +87,9 @@ def test_a_timeout_is_audited_unknown_and_queues_a_refresh(
     device, user = _voip_device()
     sandbox_clean.faults(timeout_rate=1.0, timeout_ms=1500)
     response = support_client.post(
-        f"/devices/{device.device_id}/voip-auth-user/", {"user_id": user.user_id}, HTTP_HX_REQUEST="true"
+        f"/devices/{device.device_id}/voip-auth-user/",
+        {"user_id": user.user_id, **CONFIRMED},
+        HTTP_HX_REQUEST="true",
     )
     sandbox_clean.faults()
     assert response.status_code == 202
@@ -103,13 +109,17 @@ def test_redeeming_a_valid_code_extends_the_service(synced, sandbox_clean, suppo
     device = next(d for d in Device.objects.order_by("device_id") if _redeemable(d, code))
     response = support_client.post(
         f"/devices/{device.device_id}/exchange-code/",
-        {"code": code["code"], "catalog_code": code["catalogCode"]},
+        {"code": code["code"], "catalog_code": code["catalogCode"], **CONFIRMED},
         HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200, response.content[:500]
     assert DeviceService.objects.filter(device=device, code=code["serviceCode"]).exists()
     event = AuditEvent.objects.get()
-    assert event.result == "ok" and code["code"] not in str(event.after) + event.detail
+    assert event.result == "ok" and code["code"] not in str(event.after) + str(event.params)
+    service = DeviceService.objects.get(device=device, code=code["serviceCode"])
+    body = response.content.decode()
+    assert f"Code redeemed on {device.name}: {service.name}" in body, body[body.find("Code redeemed") :][:200]
 
 
 def _redeemable(device: Device, code: dict) -> bool:
@@ -120,9 +130,9 @@ def _redeemable(device: Device, code: dict) -> bool:
 @pytest.mark.parametrize(
     ("state", "message"),
     [
-        ("used", "This exchange code has already been used."),
-        ("expired", "This exchange code has expired."),
-        (None, "This exchange code is not valid for this device."),
+        ("used", "this exchange code has already been used (cloud code 28841301)"),
+        ("expired", "this exchange code has expired (cloud code 28841302)"),
+        (None, "this exchange code is not valid for this device (cloud code 28841303)"),
     ],
 )
 def test_each_refused_code_gets_its_own_plain_message(
@@ -134,7 +144,7 @@ def test_each_refused_code_gets_its_own_plain_message(
     device = Device.objects.order_by("device_id").first()
     response = support_client.post(
         f"/devices/{device.device_id}/exchange-code/",
-        {"code": code["code"], "catalog_code": code["catalogCode"]},
+        {"code": code["code"], "catalog_code": code["catalogCode"], **CONFIRMED},
         HTTP_HX_REQUEST="true",
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -155,16 +165,37 @@ def test_bad_fix_input_is_a_400(synced, support_client: Client, data: dict) -> N
 
 
 def test_refresh_shows_a_clear_error_when_the_cloud_fails(
-    synced, sandbox_clean, viewer_client: Client
+    synced, sandbox_clean, support_client: Client
 ) -> None:
     device, _ = _voip_device()
     sandbox_clean.faults(error_rate=1.0)
-    response = viewer_client.post(
+    response = support_client.post(
         f"/devices/{device.device_id}/refresh/", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
     )
     sandbox_clean.faults()
     assert response.status_code == 502
-    assert "The cloud did not answer the refresh." in response.content.decode()
+    assert f"The cloud did not answer the refresh of {device.name}" in response.content.decode()
     assert Device.objects.filter(pk=device.pk).exists()
-    ok = viewer_client.post(f"/devices/{device.device_id}/refresh/", HTTP_HX_REQUEST="true")
+    cache.clear()  # the 10-second throttle, which the next test shows
+    ok = support_client.post(f"/devices/{device.device_id}/refresh/", HTTP_HX_REQUEST="true")
     assert ok.status_code == 200
+    assert list(AuditEvent.objects.order_by("id").values_list("action", "result")) == [
+        ("device_refresh", "failed"),
+        ("device_refresh", "ok"),
+    ]
+
+
+def test_refresh_is_for_support_at_most_every_ten_seconds(
+    synced, sandbox_clean, support_client: Client, viewer_client: Client
+) -> None:
+    device, _ = _voip_device()
+    url = f"/devices/{device.device_id}/refresh/"
+    assert viewer_client.post(url).status_code == 403
+    assert b"Refresh from cloud" not in viewer_client.get(f"/devices/{device.device_id}/").content
+    calls = sandbox_clean.stats()
+    assert support_client.post(url, HTTP_HX_REQUEST="true").status_code == 200
+    again = support_client.post(url, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 429
+    assert "refreshed less than 10 seconds ago" in again.content.decode()
+    assert AuditEvent.objects.filter(action="device_refresh").count() == 1
+    assert sandbox_clean.stats()["devices"] == calls["devices"]

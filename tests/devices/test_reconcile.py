@@ -430,7 +430,9 @@ def test_support_re_checks_a_drifted_device_and_it_is_fixed_and_audited(
 ) -> None:
     devices_sync()
     device_id = _flip(sandbox_clean, 1)[0]
-    response = support_client.post(f"/devices/{device_id}/recheck/", headers={"HX-Request": "true"})
+    response = support_client.post(
+        f"/devices/{device_id}/recheck/", {"confirmed": "yes"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith('<div id="device-body"')
     assert sandbox_clean.stats()["save_wx_voip_auth"] == {device_id: 1}
@@ -442,7 +444,7 @@ def test_support_re_checks_a_drifted_device_and_it_is_fixed_and_audited(
     assert event.before["is_auth"] != event.after["is_auth"]
 
     # Again: now in sync, audited, and nothing written.
-    support_client.post(f"/devices/{device_id}/recheck/")
+    support_client.post(f"/devices/{device_id}/recheck/", {"confirmed": "yes"})
     assert sandbox_clean.stats()["save_wx_voip_auth"] == {device_id: 1}
     assert AuditEvent.objects.filter(action="voip_auth_recheck", result="ok").count() == 2
 

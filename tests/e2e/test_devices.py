@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from devices.models import CloudUser, VoipAuthState
@@ -35,12 +36,26 @@ def test_support_finds_a_device_sets_its_auth_user_and_sees_it_audited(
 
     page.fill("#auth-user-id", new_user.user_id)
     page.click("#voip-panel button[type=submit]")
-    expect(page.locator("#device-body .message-success")).to_contain_text(new_user.user_id)
+    # Nothing is written before the person confirms what the write will do.
+    box = page.locator("#confirm-slot .confirm-box")
+    expect(box).to_contain_text(
+        f"将 {device.name} 的 VoIP 授权用户设为 {new_user.user_name or new_user.user_id}"
+    )
+    axe()
+    screenshot("device-confirm")
+    box.locator("[data-confirm-cancel]").click()
+    expect(box).to_have_count(0)
+    assert not AuditEvent.objects.exists()
+    page.click("#voip-panel button[type=submit]")
+    page.locator("#confirm-slot .confirm-box button[type=submit]").click()
+    expect(page.locator("#device-body .message-success")).to_contain_text(
+        new_user.user_name or new_user.user_id
+    )
     expect(page.locator("#voip-panel")).to_contain_text(new_user.user_id)
     axe()
 
     page.click("nav >> text=审计日志")
-    expect(page.locator("#audit-table")).to_contain_text("voip_auth_user_set")
+    expect(page.locator("#audit-table")).to_contain_text("设置 VoIP 授权用户")
     expect(page.locator("#audit-table")).to_contain_text(device.device_id)
     axe()
     screenshot("audit")
@@ -66,3 +81,28 @@ def test_viewer_sees_no_action_buttons(
     page.goto(f"{live_server.url}/homes/")
     axe()
     screenshot("home-list")
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_without_javascript_a_fix_is_confirmed_on_a_page_of_its_own(
+    page: Page,
+    live_server: object,
+    sandbox_settings: object,
+    login: Callable[[str], object],
+    screenshot: Callable[[str], Path],
+) -> None:
+    devices_sync()
+    auth = VoipAuthState.objects.select_related("device").order_by("device_id").first()
+    new_user = CloudUser.objects.exclude(pk=auth.user_id).order_by("user_id").first()
+    login(SUPPORT)
+    page.goto(f"{live_server.url}/devices/{auth.device_id}/")
+    page.fill("#auth-user-id", new_user.user_id)
+    page.click("#voip-panel button[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/devices/{auth.device_id}/voip-auth-user/")
+    expect(page.locator(".confirm-box")).to_contain_text(auth.device.name)
+    screenshot("device-confirm-nojs")
+    assert not AuditEvent.objects.exists()
+    page.click(".confirm-box button[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/devices/{auth.device_id}/")
+    expect(page.locator(".messages")).to_contain_text(new_user.user_name or new_user.user_id)
+    assert AuditEvent.objects.get().result == "ok"

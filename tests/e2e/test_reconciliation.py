@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from devices.models import ReconciliationRun, VoipAuthState
@@ -38,6 +39,12 @@ def test_ops_start_a_run_watch_it_finish_and_open_a_fixed_device(
     expect(page).to_have_url(f"{live_server.url}/reconciliation/")
     axe()
     page.click("#run-now")
+    box = page.locator("#confirm-slot .confirm-box")
+    expect(box).to_contain_text("修复运行最多可能写入")
+    assert not ReconciliationRun.objects.exists()  # nothing starts before the confirm step
+    axe()
+    screenshot("reconciliation-confirm")
+    box.locator("button[type=submit]").click()
     row = page.locator("tr[data-state]").first
     expect(row).to_have_attribute("data-state", "running")
     expect(page.locator(".messages")).to_be_visible()
@@ -90,6 +97,7 @@ def test_support_re_checks_a_device_and_loads_its_authorization_link(
     page.evaluate("() => { window.__noReload = true; }")
 
     page.click("#recheck-button")
+    page.locator("#confirm-slot .confirm-box button[type=submit]").click()
     expect(page.locator("#device-body .message-success")).to_be_visible()
     expect(page.locator("#voip-panel .badge-bad")).to_have_count(0)
     expect(page.locator("#voip-compare")).to_contain_text(":")  # WeChat's observation time is shown
@@ -102,3 +110,28 @@ def test_support_re_checks_a_device_and_loads_its_authorization_link(
     assert page.evaluate("() => window.__noReload === true")
     axe()
     screenshot("device-recheck-and-authorization")
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_without_javascript_run_now_is_confirmed_on_a_page_of_its_own(
+    page: Page,
+    live_server: Any,
+    sandbox_settings: Any,
+    login: Callable[[str], object],
+    screenshot: Callable[[str], Path],
+) -> None:
+    devices_sync()
+    login(OPS)
+    page.goto(f"{live_server.url}/reconciliation/")
+    page.click("#run-now")
+    expect(page).to_have_url(f"{live_server.url}/reconciliation/run/")
+    expect(page.locator(".confirm-box")).to_contain_text("修复运行最多可能写入")
+    screenshot("reconciliation-confirm-nojs")
+    page.click(".confirm-box a[data-confirm-cancel]")
+    expect(page).to_have_url(f"{live_server.url}/reconciliation/")
+    assert not ReconciliationRun.objects.exists()
+    page.click("#run-now")
+    page.click(".confirm-box button[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/reconciliation/")
+    run = ReconciliationRun.objects.get()
+    assert run.dry_run is False and run.requested_by.username == "ops-e2e"

@@ -661,14 +661,20 @@ class Purchase:
 
 @dataclass(frozen=True)
 class ExchangeResult:
-    """exchangeCode success: the service extended and its new end."""
+    """exchangeCode's answer: ``success`` (false: the cloud said no), the service extended and its new end."""
 
+    success: bool
     service_code: str | None
     end_time: dt.datetime | None
 
     @classmethod
     def parse(cls, o: Obj) -> ExchangeResult:
-        return cls(service_code=o.opt_str("serviceCode"), end_time=o.opt_time("endTime"))
+        success = o.opt_bool("success")
+        return cls(
+            success=success is not False,
+            service_code=o.opt_str("serviceCode"),
+            end_time=o.opt_time("endTime"),
+        )
 
 
 # -- WeChat --------------------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ from typing import Any
 
 from django import template
 
+from voipadmin import audit_messages
+from voipadmin.audit import audit_text
+
 register = template.Library()
 
 
@@ -15,3 +18,14 @@ def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
     keys = list(dict.fromkeys([*before, *after]))
     rows = [(k, before.get(k), after.get(k)) for k in keys]
     return sorted(rows, key=lambda row: row[1] == row[2])
+
+
+@register.filter
+def audit_message(event: Any) -> str:
+    """The row's sentence, rendered from its message code and parameters in the reader's language."""
+    return audit_text(event)
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    return audit_messages.action_label(action)
