@@ -316,3 +316,28 @@ def test_loading_the_authorization_link_is_audited_without_the_ticket(
     assert event.result == "ok" and event.device_id == device.device_id
     ticket = response.content.decode().split('snTicket</dt><dd><code class="wrap">')[1].split("<")[0]
     assert ticket and ticket not in str(event.params) + str(event.after) + str(event.before)
+
+
+def test_a_write_waits_for_no_one_while_the_device_is_busy(world: Sandbox, support_client: Client) -> None:
+    """Every write on a device holds its lock: another write meanwhile is not sent, and says why."""
+    from voipadmin.cloudwrite import device_write_lock
+
+    device = _voip_device()
+    before = world.stats()["writes"]
+    with device_write_lock(device.device_id):  # as a reconciliation push holds it
+        response = support_client.post(
+            f"/devices/{device.device_id}/voip-auth-user/",
+            {"user_id": "anyone", **CONFIRMED},
+            HTTP_HX_REQUEST="true",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        recheck = support_client.post(
+            f"/devices/{device.device_id}/recheck/",
+            CONFIRMED,
+            HTTP_HX_REQUEST="true",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 409 and recheck.status_code == 409
+    assert "another write on this device is under way" in response.content.decode()
+    assert list(AuditEvent.objects.values_list("result", flat=True)) == ["not_sent", "not_sent"]
+    assert world.stats()["writes"] == before
