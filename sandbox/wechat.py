@@ -58,14 +58,17 @@ class WeChat:
 
     @staticmethod
     def _check_credentials(grant_type: Any, appid: Any, secret: Any) -> None:
+        if not appid:
+            raise WeChatError(41002, "appid missing")
+        if not secret:
+            raise WeChatError(41004, "appsecret missing")
         if grant_type != "client_credential":
             raise WeChatError(40002, "invalid grant_type")
         if appid not in C.WECHAT_APPS:
             raise WeChatError(40013, "invalid appid")
         if secret != C.WECHAT_APPS[appid]:
-            raise WeChatError(
-                40001, "invalid credential, access_token is invalid or not latest or AppSecret error"
-            )
+            # What WeChat answers for a wrong secret (its token doc lists 40001 and 40125 for it).
+            raise WeChatError(40125, "invalid appsecret")
 
     def token(self, query: dict[str, str]) -> dict:
         self._check_credentials(query.get("grant_type"), query.get("appid"), query.get("secret"))

@@ -116,7 +116,7 @@ def test_a_wrong_secret_is_a_clear_error(make_wechat: Make, voip_device: VoipDev
     client, wire = make_wechat(voip_device.capability.app_id, secret="wrong-secret-123")
     with pytest.raises(WeChatAuthError) as caught:
         client.get_sn_ticket(voip_device.uuid, voip_device.capability.model_id)
-    assert caught.value.errcode == 40001 and voip_device.capability.app_id in str(caught.value)
+    assert caught.value.errcode == 40125 and voip_device.capability.app_id in str(caught.value)
     assert "wrong-secret-123" not in str(caught.value) and wire.sent["/cgi-bin/stable_token"] == 1
     with pytest.raises(WeChatConfigError):
         WeChatClient.from_settings("wx-not-configured")

@@ -24,7 +24,9 @@ def test_token_errors_and_rid(sandbox_clean: Sandbox) -> None:
     ok = get_token(box, grant_type="client_credential", appid=APP, secret=APPS[APP])
     assert set(ok) == {"access_token", "expires_in"} and ok["expires_in"] == 7200
     cases = {
-        40001: {"grant_type": "client_credential", "appid": APP, "secret": "wrong"},
+        40125: {"grant_type": "client_credential", "appid": APP, "secret": "wrong"},
+        41002: {"grant_type": "client_credential", "secret": APPS[APP]},
+        41004: {"grant_type": "client_credential", "appid": APP},
         40002: {"grant_type": "password", "appid": APP, "secret": APPS[APP]},
         40013: {"grant_type": "client_credential", "appid": "wx0000000000000000", "secret": "x"},
     }
@@ -59,7 +61,9 @@ def test_stable_token(sandbox_clean: Sandbox) -> None:
     assert forced["access_token"] != a["access_token"]
     again = box.http.post(url, json={**body, "force_refresh": True}, timeout=10).json()
     assert again["errcode"] == 45011
-    assert box.http.post(url, json={**body, "secret": "x"}, timeout=10).json()["errcode"] == 40001
+    assert box.http.post(url, json={**body, "secret": "x"}, timeout=10).json()["errcode"] == 40125
+    assert box.http.post(url, json={**body, "appid": ""}, timeout=10).json()["errcode"] == 41002
+    assert box.http.post(url, json={**body, "secret": ""}, timeout=10).json()["errcode"] == 41004
 
 
 def test_getsnticket(sandbox_clean: Sandbox, voip: list[dict]) -> None:

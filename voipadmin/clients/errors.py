@@ -198,7 +198,8 @@ class WeChatConfigError(WeChatError):
 
 
 class WeChatAuthError(WeChatError):
-    """WeChat refused our AppID/secret (40001 on a token call, 40002, 40013, 40125, 40164 IP not allowed)."""
+    """WeChat refused our AppID/secret (40001 on a token call, 40002, 40013, 40125, 40164 IP not allowed,
+    41002 / 41004 AppID / secret missing)."""
 
 
 class WeChatTokenInvalid(WeChatAuthError):
@@ -237,6 +238,8 @@ _WX_CLASSES: dict[int, type[WeChatError]] = {
     40013: WeChatAuthError,
     40125: WeChatAuthError,
     40164: WeChatAuthError,
+    41002: WeChatAuthError,
+    41004: WeChatAuthError,
     45009: WeChatQuotaExceeded,
     45011: WeChatRateLimited,
 }
