@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -181,6 +182,7 @@ def device_voip_authorization(request: HttpRequest, device_id: str) -> HttpRespo
         template = "devices/device_detail.html#voip-authorization"
     else:  # without JavaScript the link opens the device page with the section filled in
         template, context = "devices/device_detail.html", {**device_context(request, device), **context}
+    # It holds a live sn ticket: never stored (every authenticated answer is no-store; this one says so itself).
     response = render(request, template, context, status=200 if read.ok else 502)
-    response["Cache-Control"] = "no-store"  # it holds a live sn ticket
+    patch_cache_control(response, no_store=True)
     return mark_error_fragment(response)

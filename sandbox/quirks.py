@@ -88,7 +88,8 @@ def corrupt(result: Any, rng: random.Random) -> tuple[Any, str | None]:
         return result, path
     if isinstance(result, dict) and result:
         key = next(iter(result))
-        result[key] = ["garbage"]  # a list where the contract has a scalar: no parser can take it
+        # The wrong shape for the field: no parser can take it (a list where a scalar belongs, and vice versa).
+        result[key] = "garbage" if isinstance(result[key], list | dict) else ["garbage"]
         return result, key
     if isinstance(result, bool):
         return "garbage", "result"

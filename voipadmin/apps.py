@@ -10,6 +10,6 @@ class VoipadminConfig(AppConfig):
     verbose_name = _("VoIP admin")
 
     def ready(self) -> None:
-        from voipadmin import roles
+        from voipadmin import roles, sessions  # noqa: F401 -- sessions connects its login signals
 
         post_migrate.connect(roles.on_post_migrate, dispatch_uid="voipadmin.ensure_roles")

@@ -73,6 +73,28 @@ class WriteToken(models.Model):
         return f"{self.action} {self.key}"
 
 
+class UserSession(models.Model):
+    """One logged-in session of a person: where and when, so they can see it and end it."""
+
+    session_key = models.CharField(_("session"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voipadmin_sessions"
+    )
+    created_at = models.DateTimeField(_("logged in"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("last active"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class SyncRun(models.Model):
     """One pass of a mirror sync (devices or mall): when, how far it got, and what failed."""
 

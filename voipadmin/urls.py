@@ -6,13 +6,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from voipadmin import schedule_views, views
+from voipadmin import account_views, schedule_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/sessions/", account_views.session_list, name="sessions"),
+    path("account/sessions/end/", account_views.session_end_view, name="session-end"),
+    path("csp-report/", account_views.csp_report, name="csp-report"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("i18n/settz/", views.set_timezone, name="set_timezone"),
     path("search/", views.search, name="search"),

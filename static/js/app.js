@@ -25,6 +25,13 @@
       event.detail.isError = false;
     }
   });
+  // Requests the person did not trigger (polling, loads) keep no session alive: the server's idle limit ignores them.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (!trigger || trigger.type === "load" || trigger.type === "revealed" || trigger.type === "intersect") {
+      event.detail.headers["X-Background"] = "1";
+    }
+  });
   // A confirm box swapped into the page: Cancel closes it and writes nothing (without JavaScript it is a link back).
   document.addEventListener("click", function (event) {
     var cancel = event.target.closest && event.target.closest("[data-confirm-cancel]");

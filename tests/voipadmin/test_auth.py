@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from voipadmin.roles import OPS, ROLES, SUPPORT, VIEWER, role_permissions
 
-PUBLIC = {"/accounts/login/", "/healthz", "/i18n/setlang/"}
+PUBLIC = {"/accounts/login/", "/healthz", "/i18n/setlang/", "/csp-report/"}
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 
 

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from devices.models import Device, ReconciliationRun, VoipAuthState
+from devices.models import CloudUser, Device, ReconciliationRun, VoipAuthState
 from devices.services.reconcile import reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import CommodityPrice, DeviceMall
@@ -85,8 +85,7 @@ def _wait_for_writes(box: Sandbox, call: str, expected: int) -> int:
 def _set_auth_user(box: Sandbox, client: Client, faults: dict) -> str:
     device = _voip_device()
     current = VoipAuthState.objects.get(device=device).user_id
-    other = box.result("ext/listUsers", {"pageNo": 1, "pageSize": 50})["data"]
-    user_id = next(u["userId"] for u in other if u["userId"] != current)
+    user_id = CloudUser.objects.exclude(pk=current).order_by("user_id").values_list("user_id", flat=True)[0]
     box.faults(**faults, calls=["saveVoipAuthUser"]) if faults else None
     response = client.post(
         f"/devices/{device.device_id}/voip-auth-user/",
@@ -223,10 +222,8 @@ def test_the_unknown_outcome_is_re_read_by_the_worker(
 ) -> None:
     settings.CLOUD_REREAD_SECONDS = 0.5
     device = _voip_device()
-    users = world.result("ext/listUsers", {"pageNo": 1, "pageSize": 50})["data"]
-    user_id = next(
-        u["userId"] for u in users if u["userId"] != VoipAuthState.objects.get(device=device).user_id
-    )
+    current = VoipAuthState.objects.get(device=device).user_id
+    user_id = CloudUser.objects.exclude(pk=current).order_by("user_id").values_list("user_id", flat=True)[0]
     world.faults(after_write="reset", calls=["saveVoipAuthUser"])
     support_client.post(
         f"/devices/{device.device_id}/voip-auth-user/",
@@ -311,7 +308,7 @@ def test_loading_the_authorization_link_is_audited_without_the_ticket(
 ) -> None:
     device = _voip_device()
     response = support_client.get(f"/devices/{device.device_id}/voip-authorization/", HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(action="voip_authorization_load")
     assert event.result == "ok" and event.device_id == device.device_id
     ticket = response.content.decode().split('snTicket</dt><dd><code class="wrap">')[1].split("<")[0]

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             user, created = User.objects.get_or_create(username=role)
             user.groups.set([Group.objects.get(name=role)])
             if created or reset:
-                password = secrets.token_urlsafe(9)
+                password = secrets.token_urlsafe(12)
                 user.set_password(password)
                 user.save()
                 lines.append(f"  {role:<8} {password}")
