@@ -2,22 +2,23 @@ from __future__ import annotations
 
 from django.urls import path
 
+import voipadmin.converters  # noqa: F401 -- registers the <id:…> converter
 from devices import reconcile_views, views
 
 app_name = "devices"
 urlpatterns = [
     path("homes/", views.home_list, name="home-list"),
-    path("homes/<str:owner_id>/", views.home_detail, name="home-detail"),
+    path("homes/<id:owner_id>/", views.home_detail, name="home-detail"),
     path("devices/", views.device_list, name="device-list"),
-    path("devices/<str:device_id>/", views.device_detail, name="device-detail"),
-    path("devices/<str:device_id>/panels/<str:panel>/", views.device_panel, name="device-panel"),
-    path("devices/<str:device_id>/refresh/", views.device_refresh_view, name="device-refresh"),
-    path("devices/<str:device_id>/voip-auth-user/", views.device_set_auth_user, name="device-set-auth-user"),
-    path("devices/<str:device_id>/exchange-code/", views.device_redeem_code, name="device-redeem-code"),
-    path("users/<str:user_id>/", views.user_detail, name="user-detail"),
-    path("devices/<str:device_id>/recheck/", reconcile_views.device_recheck, name="device-recheck"),
+    path("devices/<id:device_id>/", views.device_detail, name="device-detail"),
+    path("devices/<id:device_id>/panels/<id:panel>/", views.device_panel, name="device-panel"),
+    path("devices/<id:device_id>/refresh/", views.device_refresh_view, name="device-refresh"),
+    path("devices/<id:device_id>/voip-auth-user/", views.device_set_auth_user, name="device-set-auth-user"),
+    path("devices/<id:device_id>/exchange-code/", views.device_redeem_code, name="device-redeem-code"),
+    path("users/<id:user_id>/", views.user_detail, name="user-detail"),
+    path("devices/<id:device_id>/recheck/", reconcile_views.device_recheck, name="device-recheck"),
     path(
-        "devices/<str:device_id>/voip-authorization/",
+        "devices/<id:device_id>/voip-authorization/",
         reconcile_views.device_voip_authorization,
         name="device-voip-authorization",
     ),

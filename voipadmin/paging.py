@@ -14,7 +14,8 @@ PER_PAGE = 50
 def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:
     """The requested page; a missing, non-numeric or out-of-range ``page`` is clamped, never an error."""
     raw = request.GET.get("page", "1")
-    number = int(raw) if raw.isdigit() and len(raw) < 10 else 1
+    # isascii: "²" and "①" are digits to isdigit() but not to int().
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 1
     return Paginator(items, per_page).get_page(max(number, 1))
 
 

@@ -66,7 +66,8 @@ def schedule_update(request: HttpRequest, pk: int) -> HttpResponse:
         every, _created = IntervalSchedule.objects.get_or_create(
             every=form.cleaned_data["every_minutes"] * 60, period=IntervalSchedule.SECONDS
         )
-        task.interval = every
+        # "Every N minutes" replaces whatever schedule the task had (beat may have made it a crontab).
+        task.interval, task.crontab, task.solar, task.clocked = every, None, None, None
         task.enabled = form.cleaned_data["enabled"]
         task.save()  # saving a PeriodicTask bumps PeriodicTasks.last_update, which beat watches
         audit_record(

@@ -61,3 +61,18 @@ def test_bad_input_is_refused_with_a_message(ops_client: Client, minutes: str) -
     assert b"message-error" in response.content
     task.refresh_from_db()
     assert task.interval.every == 600
+
+
+def test_a_crontab_schedule_can_be_changed_to_every_n_minutes(ops_client: Client) -> None:
+    from django_celery_beat.models import CrontabSchedule
+
+    cron = CrontabSchedule.objects.create(minute="0", hour="4")
+    task = PeriodicTask.objects.create(
+        name="celery.backend_cleanup", task="celery.backend_cleanup", crontab=cron
+    )
+    response = ops_client.post(
+        f"/schedules/{task.pk}/", {f"t{task.pk}-every_minutes": "90", f"t{task.pk}-enabled": "on"}
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.crontab is None and task.interval.every == 5400 and task.enabled
