@@ -8,6 +8,7 @@ import math
 import secrets
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sandbox import catalog as C
@@ -150,10 +151,31 @@ def _price(com: C.Commodity, site: str, opt: C.PriceOption, seed: int) -> dict:
     return price
 
 
+# Some devices are offered a discount of their own (deterministic per device and commodity), in percent.
+DEVICE_DISCOUNT = 15
+
+
+def device_option(dev: sqlite3.Row, com: C.Commodity, opt: C.PriceOption, had: set[str]) -> C.PriceOption:
+    """What this device is offered: no trial once it has had the service; some devices a discount of their own."""
+    if com.service_code in had and opt.trial_unit is not None:
+        opt = replace(opt, trial_unit=None, trial_value=None)
+    lucky = int(hashlib.sha256(f"offer:{dev['id']}:{com.key}".encode()).hexdigest()[:4], 16) % 4 == 0
+    if lucky and opt.discount is None and opt.trial_unit is None:
+        cents = opt.original_cents * (100 - DEVICE_DISCOUNT) // 100
+        opt = replace(opt, cents=cents, discount=DEVICE_DISCOUNT)
+    return opt
+
+
+def _services_had(app: App, dev: sqlite3.Row) -> set[str]:
+    rows = app.store.query("SELECT code FROM services WHERE device_id = ?", (dev["id"],))
+    return {r[0] for r in rows}
+
+
 def get_commodity_list(app: App, params: dict) -> list[dict]:
     dev = _device(app, params)
     site, lang = dev["site"], dev["lang"]
     types = json.loads(dev["types"])
+    had = _services_had(app, dev)
     out = []
     for com in C.COMMODITIES:
         if com.type not in types:
@@ -166,7 +188,10 @@ def get_commodity_list(app: App, params: dict) -> list[dict]:
                 "targetUrlType": com.target_url_type,
                 "commodityCode": code,
                 "commodityUrl": f"https://mall.sandbox.invalid/commodity/{code}?site={site}",
-                "prices": [_price(com, site, opt, app.seed) for opt in com.options[site]],
+                "prices": [
+                    _price(com, site, device_option(dev, com, opt, had), app.seed)
+                    for opt in com.options[site]
+                ],
                 "title": com.title[lang],
                 "type": com.type,
                 "uuid": dev["uuid"],
@@ -582,6 +607,7 @@ def buy_increase_service_by_wx(app: App, params: dict) -> dict:
         )
     except (StopIteration, ValueError):
         raise param_error("unknown optionType/optionNo") from None
+    option = device_option(dev, com, option, _services_had(app, dev))  # what this device was offered
     if values["homeId"] != dev["owner_id"] or values["uuid"] != dev["uuid"]:
         raise param_error("homeId/uuid do not match the device")
     if values["wxAppId"] not in C.WECHAT_APPS:
@@ -766,14 +792,41 @@ def ext_list_homes(app: App, params: dict) -> dict:
 
 
 def ext_list_users(app: App, params: dict) -> dict:
+    """Every user with the homes they belong to; ``changedSince`` (ms): only those changed since, oldest first."""
+    since = _int(params, "changedSince", required=False, minimum=0)
+    where, order, args = (
+        ("", "seq", []) if since is None else ("WHERE gmt_modified >= ?", "gmt_modified, seq", [since])
+    )
     return _ext_page(
         app,
         params,
-        "SELECT COUNT(*) FROM users",
-        "SELECT * FROM users ORDER BY seq",
-        [],
-        lambda r: {"userId": r["user_id"], "userName": r["user_name"], "avatarUrl": r["avatar_url"]},
+        f"SELECT COUNT(*) FROM users {where}",  # noqa: S608 -- fixed fragments, values bound
+        f"SELECT * FROM users {where} ORDER BY {order}",  # noqa: S608
+        args,
+        lambda r: {
+            "userId": r["user_id"],
+            "userName": r["user_name"],
+            "avatarUrl": r["avatar_url"],
+            "homeIds": [r["home_id"]],
+            "gmtModified": r["gmt_modified"],
+        },
     )
+
+
+def ext_get_home(app: App, params: dict) -> dict:
+    """One home by id with its members' ids; 1000 when the cloud has no such home."""
+    owner_id = _str(params, "ownerId")
+    home = app.store.one("SELECT * FROM homes WHERE owner_id = ?", (owner_id,))
+    if home is None:
+        raise CloudError(1000, "data not exist")
+    members = app.store.query("SELECT user_id FROM users WHERE home_id = ? ORDER BY seq", (owner_id,))
+    return {
+        "ownerId": home["owner_id"],
+        "name": home["name"],
+        "geoName": home["geo_name"],
+        "gmtModified": home["gmt_modified"],
+        "userIds": [m[0] for m in members],
+    }
 
 
 def ext_list_malls(app: App, params: dict) -> list[dict]:
@@ -835,6 +888,7 @@ SDK: dict[str, Handler] = {
 EXTENSIONS: dict[str, Handler] = {
     "listHomes": ext_list_homes,
     "listUsers": ext_list_users,
+    "getHome": ext_get_home,
     "listMalls": ext_list_malls,
     "listDevicesChanged": ext_list_devices_changed,
 }

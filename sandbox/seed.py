@@ -94,7 +94,7 @@ def seed_world(conn: sqlite3.Connection, params: dict, log: Callable[[str], None
                 avatar = f"https://images.tuyacn.com/app/default_avatar/avatar{rng.randint(1, 12)}.png"
             else:
                 avatar = f"https://images.sandbox.invalid/avatar/{uid}.png"
-            users.append((uid, uname, avatar, owner_id, len(users)))
+            users.append((uid, uname, avatar, owner_id, len(users), homes[-1][5]))
             members.append(uid)
             for app in C.APP_IDS:
                 oid = "o" + base64.urlsafe_b64encode(rng.getrandbits(168).to_bytes(21, "big")).decode()[:27]
@@ -434,7 +434,7 @@ def seed_world(conn: sqlite3.Connection, params: dict, log: Callable[[str], None
     }
     conn.execute("INSERT INTO meta VALUES ('world', ?)", (json.dumps(meta, sort_keys=True),))
     conn.executemany("INSERT INTO homes VALUES (?,?,?,?,?,?,?)", homes)
-    conn.executemany("INSERT INTO users VALUES (?,?,?,?,?)", users)
+    conn.executemany("INSERT INTO users VALUES (?,?,?,?,?,?)", users)
     conn.executemany("INSERT INTO openids VALUES (?,?,?)", openids)
     conn.executemany("INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", devices)
     conn.executemany("INSERT OR REPLACE INTO wx_auth VALUES (?,?,?,?,?,?)", wx)

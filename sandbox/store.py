@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,8 +21,9 @@ CREATE TABLE homes (owner_id TEXT PRIMARY KEY, name TEXT NOT NULL, geo_name TEXT
     lang TEXT NOT NULL, gmt_modified INTEGER NOT NULL, seq INTEGER NOT NULL);
 CREATE TABLE users (user_id TEXT PRIMARY KEY, user_name TEXT NOT NULL, avatar_url TEXT NOT NULL,
     home_id TEXT NOT NULL,
-    seq INTEGER NOT NULL);
+    seq INTEGER NOT NULL, gmt_modified INTEGER NOT NULL);
 CREATE INDEX users_home ON users(home_id);
+CREATE INDEX users_modified ON users(gmt_modified);
 CREATE TABLE openids (user_id TEXT NOT NULL, app_id TEXT NOT NULL, open_id TEXT NOT NULL,
     PRIMARY KEY (user_id, app_id));
 CREATE UNIQUE INDEX openids_open ON openids(open_id);

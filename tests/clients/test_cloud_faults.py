@@ -177,6 +177,7 @@ def test_malformed_fields_are_named(cloud: CloudRig, voip_device: VoipDevice) ->
         "voipServiceAuthorization": lambda: client.voip_service_authorization(dev.id, dev.name, dev.uuid),
         "ext/listHomes": lambda: client.list_homes(),
         "ext/listUsers": lambda: client.list_users(),
+        "ext/getHome": lambda: client.get_home(dev.owner_id),
         "ext/listDevicesChanged": lambda: client.list_devices_changed(),
         "saveWXVoipAuth": lambda: client.save_wx_voip_auth(dev.id, 1),
         "saveVoipAuthUser": lambda: client.save_voip_auth_user(dev.id, dev.auth.user_id),

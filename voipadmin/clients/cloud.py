@@ -61,6 +61,7 @@ from voipadmin.clients.models import (
     DeviceVasInfo,
     ExchangeResult,
     Home,
+    HomeInfo,
     Items,
     MallInfo,
     Order,
@@ -190,6 +191,7 @@ RESULTS: dict[str, Callable[[Any, str | None], Any]] = {
     "voipServiceAuthorization": _authorization,
     "ext/listHomes": partial(page, parse=Home.parse),
     "ext/listUsers": partial(page, parse=CloudUser.parse),
+    "ext/getHome": partial(one, parse=HomeInfo.parse),
     "ext/listMalls": partial(many, parse=MallInfo.parse),
     "ext/listDevicesChanged": partial(page, parse=Device.parse),
 }
@@ -559,9 +561,16 @@ class CloudClient:
         """ext/listHomes (extension)."""
         return self._result("ext/listHomes", {"pageNo": page_no, "pageSize": page_size})
 
-    def list_users(self, *, page_no: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[CloudUser]:
-        """ext/listUsers (extension)."""
-        return self._result("ext/listUsers", {"pageNo": page_no, "pageSize": page_size})
+    def list_users(
+        self, *, page_no: int = 1, page_size: int = DEFAULT_PAGE_SIZE, changed_since: Since = None
+    ) -> Page[CloudUser]:
+        """ext/listUsers (extension): users with their homes; ``changed_since``: changed at/after it, oldest first."""
+        params = {"pageNo": page_no, "pageSize": page_size, "changedSince": _ms(changed_since)}
+        return self._result("ext/listUsers", params)
+
+    def get_home(self, owner_id: str) -> HomeInfo:
+        """ext/getHome (extension): one home and its members; DataNotFound (1000) when the cloud has none."""
+        return self._result("ext/getHome", {"ownerId": owner_id})
 
     def list_malls(self) -> Items[MallInfo]:
         """ext/listMalls (extension): every mall/site pair."""

@@ -169,11 +169,13 @@ class Home:
 
 @dataclass(frozen=True)
 class CloudUser:
-    """ext/listUsers item (extension)."""
+    """ext/listUsers item (extension): a user and the homes they belong to."""
 
     user_id: str
     user_name: str
     avatar_url: str | None
+    home_ids: tuple[str, ...] = ()
+    modified_at: dt.datetime | None = None
 
     @classmethod
     def parse(cls, o: Obj) -> CloudUser:
@@ -181,7 +183,21 @@ class CloudUser:
             user_id=o.str("userId", nonempty=True),
             user_name=o.str_or("userName"),
             avatar_url=o.opt_str("avatarUrl"),
+            home_ids=o.list("homeIds", to_str),
+            modified_at=o.opt_time("gmtModified"),
         )
+
+
+@dataclass(frozen=True)
+class HomeInfo:
+    """ext/getHome (extension): one home with its members' ids."""
+
+    home: Home
+    user_ids: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, o: Obj) -> HomeInfo:
+        return cls(home=Home.parse(o), user_ids=o.list("userIds", to_str))
 
 
 # -- mall ----------------------------------------------------------------------------------------------------
