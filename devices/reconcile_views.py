@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from devices import selectors
-from devices.forms import ReconciliationItemFilterForm, ReconciliationStartForm
+from devices.filters import ReconciliationItemFilter
+from devices.forms import ReconciliationStartForm
 from devices.models import ReconciliationRun
 from devices.services.reconcile import RunAlreadyRunning, reconciliation_start, voip_auth_recheck
 from devices.views import _device_body, _get_device, device_context
@@ -70,12 +71,17 @@ def reconciliation_start_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _get_run(run_id)
-    form = ReconciliationItemFilterForm(request.GET)
-    valid = form.is_valid()
-    items = selectors.reconciliation_items(run=run, filters=form.cleaned_data if valid else {})
+    filters = ReconciliationItemFilter(request=request)
+    valid = filters.is_valid()
+    items = selectors.reconciliation_items(run=run, filters=filters.cleaned_data)
     if valid and request.GET.get("format") == "csv":
         return _csv(run, items)
-    context = {"run": run, "form": form, "page": paginate(request, items if valid else items.none())}
+    context = {
+        "run": run,
+        "filter": filters,
+        "form": filters.form,
+        "page": paginate(request, items if valid else items.none()),
+    }
     return render_list(
         request, "devices/reconciliation_detail.html", "item-table", context, status=200 if valid else 400
     )

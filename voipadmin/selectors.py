@@ -29,11 +29,11 @@ def audit_events(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if actor := filters.get("actor"):
         qs = qs.filter(actor_name=actor)
-    if action := filters.get("action"):
-        qs = qs.filter(action=action)
+    if actions := filters.get("action"):
+        qs = qs.filter(action__in=actions)
     if device := filters.get("device"):
         qs = qs.filter(device_id=device)
     if result := filters.get("result"):
         qs = qs.filter(result=result)
-    qs = qs.filter(local_days_q("created_at", filters.get("date_from"), filters.get("date_to")))
+    qs = qs.filter(local_days_q("created_at", filters.get("from"), filters.get("to")))
     return qs.order_by("-created_at", "-id")

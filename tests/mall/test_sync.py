@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from devices.models import Device, DeviceVasType, Home, VoipAuthState
 from mall import selectors
-from mall.forms import OrderFilterForm
+from mall.filters import OrderFilter
 from mall.models import Commodity, CommodityPrice, DeviceMall, Order, ServiceIntroItem, Subscription
 from mall.services import sync
 from mall.tasks import mall_sync_task
@@ -93,7 +93,7 @@ def test_the_filtered_count_equals_the_clouds_count_per_status(
         seen, params = [], {"status": chosen}
         while True:
             html = viewer_client.get(reverse("mall:order-list"), params).content.decode()
-            form = OrderFilterForm(params)
+            form = OrderFilter(params).form
             assert form.is_valid()
             page = selectors.order_page(filters=form.cleaned_data)
             seen += [o.order_id for o in page]
@@ -152,7 +152,7 @@ def test_search_finds_an_order_by_id_and_by_commodity_name(synced: Sandbox, view
     assert order is not None
     html = viewer_client.get(reverse("mall:order-list"), {"q": order.order_id}).content.decode()
     assert f"/mall/orders/{order.order_id}/" in html
-    form = OrderFilterForm({"q": "通话"})
+    form = OrderFilter({"q": "通话"}).form
     assert form.is_valid()
     found = list(selectors.order_list(filters=form.cleaned_data).values_list("commodity_name", flat=True))
     assert found and all("通话" in name for name in found)
