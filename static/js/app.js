@@ -32,3 +32,32 @@
     }
   });
 })();
+// The list filter folds on a phone: closed on arrival, then as the person left it across htmx swaps.
+(function () {
+  "use strict";
+  var narrow = window.matchMedia("(max-width: 48rem)");
+  var wantOpen = null;
+  function apply(root) {
+    var folds = (root.querySelectorAll ? root : document).querySelectorAll("details[data-filter-fold]");
+    if (root.matches && root.matches("details[data-filter-fold]")) folds = [root];
+    Array.prototype.forEach.call(folds, function (fold) {
+      if (narrow.matches) fold.open = wantOpen === true;
+      fold.addEventListener("toggle", function () { wantOpen = fold.open; });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { apply(document); });
+  // An empty control is no filter: leave it out of the request, so the URL holds only what is chosen.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.filters")) return;
+    var data = event.detail.formData, empty = [];
+    if (!data) return;
+    data.forEach(function (value, key) { if (value === "") empty.push(key); });
+    empty.forEach(function (key) {
+      var kept = data.getAll(key).filter(function (v) { return v !== ""; });
+      data.delete(key);
+      kept.forEach(function (v) { data.append(key, v); });
+    });
+  });
+  document.addEventListener("htmx:load", function (event) { apply(event.detail.elt); });
+})();
