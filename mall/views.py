@@ -15,6 +15,7 @@ from mall.filters import OrderFilter, SubscriptionFilter
 from mall.forms import TestPurchaseForm
 from mall.models import CommodityPrice
 from mall.services.purchase import PurchaseOutcome, test_purchase_make
+from voipadmin.clients.enums import CategoryCode, label_of
 from voipadmin.csvstream import csv_response
 from voipadmin.paging import paginate, render_list
 
@@ -41,6 +42,10 @@ def commodity_detail(request: HttpRequest, commodity_code: str) -> HttpResponse:
     return render_list(request, "mall/commodity_detail.html", "device-table", context)
 
 
+# Each language by its own name, as a language switcher shows it (never translated).
+INTRO_LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
 @require_GET
 def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
     languages = selectors.service_languages(category_code=category_code)
@@ -49,7 +54,14 @@ def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
     modules = selectors.service_introduction(category_code=category_code, lang=lang)
     if modules is None:
         raise Http404
-    context = {"category_code": category_code, "modules": modules, "lang": lang, "languages": languages}
+    context = {
+        "category_code": category_code,
+        "category_label": label_of(CategoryCode, category_code),
+        "modules": modules,
+        "lang": lang,
+        # Not "languages": base.html's language menu sets that name for the whole template.
+        "intro_languages": [(code, INTRO_LANGUAGE_NAMES.get(code, code)) for code in languages],
+    }
     return render(request, "mall/service_detail.html", context)
 
 
