@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from devices import selectors
 from devices.filters import ReconciliationItemFilter
@@ -23,12 +23,21 @@ from voipadmin.clients import CloudClient
 from voipadmin.clients.errors import CloudError
 from voipadmin.csvstream import csv_lines, csv_response
 from voipadmin.paging import mark_error_fragment, paginate, render_list
+from voipadmin.progress import Progress
 
 # htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
 
 
 def _get_run(run_id: int) -> ReconciliationRun:
     return get_object_or_404(ReconciliationRun.objects.select_related("requested_by"), pk=run_id)
+
+
+def _run_progress(run: ReconciliationRun) -> Progress | None:
+    if not run.is_running:
+        return None
+    counts = run.counts or {}
+    done, total = int(counts.get("checked") or 0), int(counts.get("total") or 0)
+    return Progress.of(done=done, total=total, started_at=run.started_at)
 
 
 @require_GET
@@ -78,6 +87,7 @@ def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         return _csv(run, items)
     context = {
         "run": run,
+        "progress": _run_progress(run),
         "filter": filters,
         "form": filters.form,
         "page": paginate(request, items if valid else items.none()),
@@ -89,8 +99,15 @@ def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_GET
 def reconciliation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
-    """The run's facts and counts, polled by its page while it runs."""
-    return render(request, "devices/reconciliation_detail.html#run-summary", {"run": _get_run(run_id)})
+    """The run's facts, counts and progress, polled by its page while it runs.
+
+    The answer that finds the run ended also tells the page (``reconciliation-finished``), so the items table
+    refreshes with the summary instead of saying the run is still going until a reload.
+    """
+    run = _get_run(run_id)
+    context = {"run": run, "progress": _run_progress(run)}
+    response = render(request, "devices/reconciliation_detail.html#run-summary", context)
+    return response if run.is_running else trigger_client_event(response, "reconciliation-finished")
 
 
 def _yes_no(value: bool | None) -> str:
