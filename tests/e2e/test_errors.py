@@ -15,8 +15,7 @@ def test_404_page_has_the_search_box_and_a_way_back(
     screenshot: Callable[[str], object],
 ) -> None:
     login("viewer")
-    page.goto(f"{live_server.url}/devices/")
-    page.goto(f"{live_server.url}/devices/no-such-device/")
+    page.goto(f"{live_server.url}/devices/no-such-device/", referer=f"{live_server.url}/devices/")
     expect(page.locator("h1")).to_have_text("未找到")
     expect(page.locator("#global-search")).to_be_visible()
     axe()
@@ -27,6 +26,7 @@ def test_404_page_has_the_search_box_and_a_way_back(
     page.click("a:has-text('返回上一页')")
     page.wait_for_url(f"{live_server.url}/devices/")
     page.goto(f"{live_server.url}/nowhere/")
+    page.click(".user-menu summary")
     page.select_option("#lang-select", "en")
     page.click(".lang-form:has(#lang-select) button")
     expect(page.locator("h1")).to_have_text("Not found")
