@@ -91,6 +91,7 @@ class Overview:
     orders_by_status: list[tuple[str, int]] = field(default_factory=list)
     subscriptions: int = 0
     active_subscriptions: int = 0
+    renewal_failed_subscriptions: int = 0
     devices: int = 0
     voip_devices: int = 0
     drift_devices: int = 0
@@ -192,6 +193,7 @@ def _subscriptions(result: Overview) -> None:
     by_status = {row["status"]: row["n"] for row in rows}
     result.subscriptions = sum(by_status.values())
     result.active_subscriptions = by_status.get(SubscriptionStatus.ACTIVE.value, 0)
+    result.renewal_failed_subscriptions = by_status.get(SubscriptionStatus.RENEWAL_FAILED.value, 0)
 
 
 def _devices(result: Overview) -> None:
@@ -339,6 +341,9 @@ def page_context(figures: Overview) -> dict[str, Any]:
         "revenue": _url(orders, [("status", list(PAID_LIKE)), ("from", window.isoformat()), ("to", today)]),
         "orders": _url(orders),
         "active_subscriptions": _url("mall:subscription-list", [("status", SubscriptionStatus.ACTIVE.value)]),
+        "renewal_failed": _url(
+            "mall:subscription-list", [("status", SubscriptionStatus.RENEWAL_FAILED.value)]
+        ),
         "expiring": _url("devices:device-list", [("expiring", EXPIRING_DAYS)]),
         "voip": _url("devices:device-list", [("voip", "yes")]),
         "drift": _url("devices:device-list", [("auth", "drift"), ("voip", "yes")]),
