@@ -61,3 +61,37 @@
   });
   document.addEventListener("htmx:load", function (event) { apply(event.detail.elt); });
 })();
+// The header's live search: ArrowDown goes into the results, arrows move through them, Esc closes them.
+(function () {
+  "use strict";
+  function links(box) { return Array.prototype.slice.call(box.querySelectorAll("a[href]")); }
+  function close(input, box) {
+    box.innerHTML = "";
+    input.focus();
+  }
+  document.addEventListener("keydown", function (event) {
+    var input = document.getElementById("global-search");
+    var box = document.getElementById("search-dropdown");
+    if (!input || !box) return;
+    var inInput = event.target === input;
+    var inBox = box.contains(event.target);
+    if (!inInput && !inBox) return;
+    var items = links(box);
+    if (event.key === "Escape" && (box.innerHTML.trim() || inBox)) {
+      event.preventDefault();
+      close(input, box);
+    } else if (event.key === "ArrowDown" && items.length) {
+      event.preventDefault();
+      var next = inInput ? 0 : Math.min(items.indexOf(event.target) + 1, items.length - 1);
+      items[next].focus();
+    } else if (event.key === "ArrowUp" && inBox) {
+      event.preventDefault();
+      var at = items.indexOf(event.target);
+      if (at <= 0) input.focus(); else items[at - 1].focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var box = document.getElementById("search-dropdown");
+    if (box && box.innerHTML.trim() && !event.target.closest(".search")) box.innerHTML = "";
+  });
+})();
