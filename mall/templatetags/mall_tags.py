@@ -88,3 +88,12 @@ def percent(value: Decimal | None) -> str:
         return "—"
     text = format(value.normalize(), "f")
     return text
+
+
+@register.filter
+def code_label(value: str | None, table: str) -> str:
+    """A mall code in words ("CLOUD_STORAGE" → 云存储) from ``enums.CODE_TABLES[table]``; an unseen code as is."""
+    if not value:
+        return "—"
+    found = enums.CODE_TABLES[table].get(value)
+    return value if found is None else str(found)
