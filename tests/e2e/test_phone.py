@@ -76,3 +76,28 @@ def test_every_list_fits_a_phone(
     page.uncheck("input[name=status][value=paid]")
     page.wait_for_url(lambda url: "status" not in url)
     expect(page.locator("details.filter-fold")).to_have_attribute("open", "")  # left as the person left it
+
+
+def test_changed_pages_at_1440_for_people_to_look_at(
+    page: Page,
+    live_server: object,
+    login: Callable[[str], object],
+    axe: Callable[[], None],
+    screenshot: Callable[[str], object],
+    lists: dict,
+) -> None:
+    login("ops")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    for name, path in [
+        ("orders-filtered", "/mall/orders/?status=paid&status=refunded&site=CN"),
+        ("audit-filtered", "/audit/?action=reconcile_fix&result=ok"),
+        ("subscriptions", "/mall/subscriptions/"),
+        ("devices", "/devices/?voip=yes"),
+        ("overview", "/"),
+        ("schedules", "/schedules/"),
+        ("run", f"/reconciliation/{lists['run'].pk}/"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        axe()
+        screenshot(f"desk-{name}-zh-1440")
