@@ -95,3 +95,20 @@ def test_untick_clear_back_and_forward_on_orders(
     page.locator("header input[type=search]").dispatch_event("change")
     page.wait_for_timeout(500)
     assert page.url == before and not asked
+
+
+def test_older_takes_the_view_back_to_the_top_of_the_list(
+    page: Page,
+    live_server: object,
+    login: Callable[[str], object],
+    mall_mirror: dict,  # noqa: F811
+) -> None:
+    login("viewer")
+    page.goto(f"{live_server.url}/mall/orders/")
+    page.locator("#order-table a[rel=next]").scroll_into_view_if_needed()
+    assert page.evaluate("() => window.scrollY") > 500
+    page.click("#order-table a[rel=next]")
+    page.wait_for_url(re.compile(r"cursor="))
+    page.wait_for_load_state("networkidle")
+    top = page.evaluate("() => document.getElementById('order-table').getBoundingClientRect().top")
+    assert -2 <= top < 150, top

@@ -60,6 +60,15 @@ def test_unticking_both_statuses_unfilters_list_and_totals(viewer_client: Client
     assert "3 个订单" in paid or "3 orders" in paid
 
 
+def test_chips_presets_and_the_fold_in_english(viewer_client: Client, orders: None) -> None:
+    html = viewer_client.get("/mall/orders/?status=paid&site=CN", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert [text.strip() for _url, text in _chips(html)] == ["Status: paid", "Site: CN"]
+    assert "Filters (2)</summary>" in html and ">Clear all</a>" in html
+    assert ">Today</a>" in html and ">This month</a>" in html
+    zh = viewer_client.get("/mall/orders/?status=paid&site=CN").content.decode()
+    assert "筛选 (2)</summary>" in zh and ">全部清除</a>" in zh and ">本月</a>" in zh
+
+
 def test_a_chip_drops_the_cursor_and_keeps_the_rest(viewer_client: Client, orders: None) -> None:
     html = viewer_client.get("/mall/orders/?status=paid&q=&mall=MALL0001", **HTMX).content.decode()
     urls = [url for url, _text in _chips(html)]
@@ -136,3 +145,20 @@ def test_the_orders_list_and_its_totals_in_bounded_queries(
         assert viewer_client.get("/mall/orders/totals/?status=paid", **HTMX).status_code == 200
     with django_assert_max_num_queries(8):
         assert viewer_client.get("/audit/?result=ok", **HTMX).status_code == 200
+
+
+def test_subscriptions_and_a_runs_items_in_bounded_queries(
+    viewer_client: Client, django_assert_max_num_queries: Callable
+) -> None:
+    from devices.models import ReconciliationItem, ReconciliationRun
+    from tests.mall.factories import SubscriptionFactory
+
+    SubscriptionFactory.create_batch(30)
+    run = ReconciliationRun.objects.create(trigger="user", state="succeeded")
+    ReconciliationItem.objects.bulk_create(
+        ReconciliationItem(run=run, device_id=f"dev{n:04d}", outcome="fixed") for n in range(30)
+    )
+    with django_assert_max_num_queries(8):
+        assert viewer_client.get("/mall/subscriptions/?status=1", **HTMX).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert viewer_client.get(f"/reconciliation/{run.pk}/?outcome=fixed", **HTMX).status_code == 200
