@@ -184,6 +184,7 @@ AUDIT_ACTIONS = {
 class AuditFilter(ListFilterSet):
     model = AuditEvent
     dated = True
+    hidden = ("format",)
 
     action = django_filters.MultipleChoiceFilter(
         label=_("Action"),
@@ -197,3 +198,4 @@ class AuditFilter(ListFilterSet):
         label=_("Result"),
         **any_choice(choices=[("ok", _("ok")), ("failed", _("failed")), ("unknown", _("unknown"))]),
     )
+    format = django_filters.ChoiceFilter(choices=[("csv", "CSV")], method="filter_nothing")

@@ -162,3 +162,18 @@ def test_subscriptions_and_a_runs_items_in_bounded_queries(
         assert viewer_client.get("/mall/subscriptions/?status=1", **HTMX).status_code == 200
     with django_assert_max_num_queries(8):
         assert viewer_client.get(f"/reconciliation/{run.pk}/?outcome=fixed", **HTMX).status_code == 200
+
+
+def test_the_audit_log_exports_its_filter_as_csv(viewer_client: Client) -> None:
+    import csv
+    import io
+
+    AuditEvent.objects.create(actor_name="ops", action="reconcile_fix", result="ok", device_id="devA")
+    AuditEvent.objects.create(actor_name="ops", action="schedule_update", result="failed")
+    page = viewer_client.get("/audit/?action=reconcile_fix").content.decode()
+    assert 'href="/audit/?action=reconcile_fix&amp;format=csv"' in page
+    response = viewer_client.get("/audit/?action=reconcile_fix&format=csv")
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["时间", "操作人", "动作"] or rows[0][0] == "时间"
+    assert [r[2] for r in rows[1:]] == ["reconcile_fix"] and rows[1][4] == "devA"
+    assert viewer_client.get("/audit/?format=xls").status_code == 400
