@@ -12,10 +12,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from devices import selectors
-from devices.forms import ReconciliationItemFilterForm, ReconciliationStartForm
+from devices.filters import ReconciliationItemFilter
+from devices.forms import ReconciliationStartForm
 from devices.models import ReconciliationRun
 from devices.services.fixes import device_params, voip_authorization_load
 from devices.services.reconcile import (
@@ -30,12 +31,21 @@ from devices.views import device_body, device_context, get_device, write_answer
 from voipadmin.confirm import confirm_step, confirmed
 from voipadmin.csvstream import csv_lines, csv_response
 from voipadmin.paging import mark_error_fragment, paginate, render_list
+from voipadmin.progress import Progress
 
 # htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
 
 
 def _get_run(run_id: int) -> ReconciliationRun:
     return get_object_or_404(ReconciliationRun.objects.select_related("requested_by"), pk=run_id)
+
+
+def _run_progress(run: ReconciliationRun) -> Progress | None:
+    if not run.is_running:
+        return None
+    counts = run.counts or {}
+    done, total = int(counts.get("checked") or 0), int(counts.get("total") or 0)
+    return Progress.of(done=done, total=total, started_at=run.started_at)
 
 
 @require_GET
@@ -95,12 +105,18 @@ def reconciliation_start_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _get_run(run_id)
-    form = ReconciliationItemFilterForm(request.GET)
-    valid = form.is_valid()
-    items = selectors.reconciliation_items(run=run, filters=form.cleaned_data if valid else {})
+    filters = ReconciliationItemFilter(request=request)
+    valid = filters.is_valid()
+    items = selectors.reconciliation_items(run=run, filters=filters.cleaned_data)
     if valid and request.GET.get("format") == "csv":
         return _csv(run, items)
-    context = {"run": run, "form": form, "page": paginate(request, items if valid else items.none())}
+    context = {
+        "run": run,
+        "progress": _run_progress(run),
+        "filter": filters,
+        "form": filters.form,
+        "page": paginate(request, items if valid else items.none()),
+    }
     return render_list(
         request, "devices/reconciliation_detail.html", "item-table", context, status=200 if valid else 400
     )
@@ -108,8 +124,15 @@ def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_GET
 def reconciliation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
-    """The run's facts and counts, polled by its page while it runs."""
-    return render(request, "devices/reconciliation_detail.html#run-summary", {"run": _get_run(run_id)})
+    """The run's facts, counts and progress, polled by its page while it runs.
+
+    The answer that finds the run ended also tells the page (``reconciliation-finished``), so the items table
+    refreshes with the summary instead of saying the run is still going until a reload.
+    """
+    run = _get_run(run_id)
+    context = {"run": run, "progress": _run_progress(run)}
+    response = render(request, "devices/reconciliation_detail.html#run-summary", context)
+    return response if run.is_running else trigger_client_event(response, "reconciliation-finished")
 
 
 def _yes_no(value: bool | None) -> str:

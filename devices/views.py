@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from devices import selectors
-from devices.forms import DeviceFilterForm, ExchangeCodeForm, HomeFilterForm, VoipAuthUserForm
+from devices.filters import DeviceFilter, HomeFilter
+from devices.forms import ExchangeCodeForm, VoipAuthUserForm
 from devices.models import CloudUser, Device, Home
 from devices.services import fixes
 from voipadmin.cloudwrite import WriteResult
@@ -26,10 +27,14 @@ def get_device(request: HttpRequest, device_id: str) -> Device:
 
 @require_GET
 def home_list(request: HttpRequest) -> HttpResponse:
-    form = HomeFilterForm(request.GET)
-    valid = form.is_valid()
-    homes = selectors.home_list(filters=form.cleaned_data) if valid else selectors.home_list(filters={})[:0]
-    context = {"form": form, "page": paginate(request, homes)}
+    filters = HomeFilter(request=request)
+    valid = filters.is_valid()
+    homes = selectors.home_list(filters=filters.cleaned_data)
+    context = {
+        "filter": filters,
+        "form": filters.form,
+        "page": paginate(request, homes if valid else homes[:0]),
+    }
     return render_list(request, "devices/home_list.html", "home-table", context, status=200 if valid else 400)
 
 
@@ -42,10 +47,14 @@ def home_detail(request: HttpRequest, owner_id: str) -> HttpResponse:
 
 @require_GET
 def device_list(request: HttpRequest) -> HttpResponse:
-    form = DeviceFilterForm(request.GET)
-    valid = form.is_valid()
-    devices = selectors.device_list(filters=form.cleaned_data if valid else {})
-    context = {"form": form, "page": paginate(request, devices if valid else devices[:0])}
+    filters = DeviceFilter(request=request)
+    valid = filters.is_valid()
+    devices = selectors.device_list(filters=filters.cleaned_data)
+    context = {
+        "filter": filters,
+        "form": filters.form,
+        "page": paginate(request, devices if valid else devices[:0]),
+    }
     return render_list(
         request, "devices/device_list.html", "device-table", context, status=200 if valid else 400
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from mall import selectors
+from mall.models import Subscription
 from mall.money import money_text
 from voipadmin.csvstream import csv_lines
 
@@ -123,7 +124,7 @@ def subscription_rows(*, filters: dict[str, Any]) -> Iterator[str]:
             yield [
                 r[0],
                 "" if r[1] is None else r[1],
-                _local(r[2]),
+                "" if r[1] in Subscription.ENDED_STATUSES else _local(r[2]),
                 *("" if v is None else v for v in r[3:6]),
                 r[6] or "",
                 r[7],

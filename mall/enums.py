@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from voipadmin.clients import enums as cloud
 
 ORDER_STATUS_LABELS = cloud.ORDER_STATUS_LABELS
@@ -32,6 +34,17 @@ CATALOG_BY_TYPE: dict[int, str] = {
     cloud.CommodityType.VOIP: "VOIP",
     cloud.CommodityType.AI: "AI",
 }
+# The mall's codes in words (unverified like the codes; an unseen one shows as it is).
+CATALOG_LABELS = {"CLOUD_STORAGE": _("Cloud storage"), "VOIP": _("VoIP calls"), "AI": _("AI")}
+ORDER_TYPE_LABELS = {"NORMAL": _("one-off purchase"), "SUBSCRIBE": _("subscription")}
+TRADE_TYPE_LABELS = {
+    "JSAPI": _("WeChat Pay in the mini program"),
+    "APP": _("WeChat Pay in an app"),
+    "NATIVE": _("WeChat Pay by QR code"),
+    "MWEB": _("WeChat Pay in a mobile browser"),
+}
+CODE_TABLES = {"catalog": CATALOG_LABELS, "order_type": ORDER_TYPE_LABELS, "trade_type": TRADE_TYPE_LABELS}
+
 # getServiceIntroduction's categoryCode per commodity type (unverified, like the codes themselves).
 CATEGORY_BY_TYPE: dict[int, str] = {
     cloud.CommodityType.CLOUD_STORAGE: cloud.CategoryCode.CLOUD_STORAGE.value,

@@ -7,6 +7,8 @@ mirror has not synced yet, and an order must still be stored (the link resolves 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -315,6 +317,13 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.subscribe_id
+
+    # A cancelled or expired subscription bills no more: the cloud's next_at is a leftover, never shown.
+    ENDED_STATUSES = (4, 5)
+
+    @property
+    def next_billing_at(self) -> dt.datetime | None:
+        return None if self.status in self.ENDED_STATUSES else self.next_at
 
 
 class SubscriptionItem(models.Model):

@@ -245,7 +245,7 @@ def subscription_list(*, filters: dict[str, Any]) -> QuerySet[Subscription]:
         qs = qs.filter(device_id=device)
     if q := filters.get("q"):
         qs = qs.filter(Q(subscribe_id=q) | Q(order_id=q) | Q(device_id=q))
-    return qs
+    return qs.filter(local_days_q("order_created_at", filters.get("from"), filters.get("to")))
 
 
 def subscription_page(*, filters: dict[str, Any], per_page: int = PER_PAGE) -> keyset.KeysetPage:

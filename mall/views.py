@@ -12,9 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 from devices.models import Device
 from devices.views import get_device
 from mall import csv_export, selectors
-from mall.forms import OrderFilterForm, SubscriptionFilterForm, TestPurchaseForm
+from mall.filters import OrderFilter, SubscriptionFilter
+from mall.forms import TestPurchaseForm
 from mall.models import CommodityPrice
 from mall.services.purchase import ACTION, purchase_params, test_purchase_make
+from voipadmin.clients.enums import CategoryCode, label_of
 from voipadmin.cloudwrite import WriteResult
 from voipadmin.confirm import confirm_step, confirmed, write_status
 from voipadmin.csvstream import csv_response
@@ -38,6 +40,10 @@ def commodity_detail(request: HttpRequest, commodity_code: str) -> HttpResponse:
     return render_list(request, "mall/commodity_detail.html", "device-table", context)
 
 
+# Each language by its own name, as a language switcher shows it (never translated).
+INTRO_LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
 @require_GET
 def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
     languages = selectors.service_languages(category_code=category_code)
@@ -46,29 +52,37 @@ def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
     modules = selectors.service_introduction(category_code=category_code, lang=lang)
     if modules is None:
         raise Http404
-    context = {"category_code": category_code, "modules": modules, "lang": lang, "languages": languages}
+    context = {
+        "category_code": category_code,
+        "category_label": label_of(CategoryCode, category_code),
+        "modules": modules,
+        "lang": lang,
+        # Not "languages": base.html's language menu sets that name for the whole template.
+        "intro_languages": [(code, INTRO_LANGUAGE_NAMES.get(code, code)) for code in languages],
+    }
     return render(request, "mall/service_detail.html", context)
 
 
 # -- orders --------------------------------------------------------------------------------------------------
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET)
-    if not form.is_valid():
-        context = {"form": form, "page": None, "list_url": request.path}
+    filters = OrderFilter(request=request)
+    context = {"filter": filters, "form": filters.form, "page": None, "list_url": request.path}
+    if not filters.is_valid():
         return render_list(request, "mall/order_list.html", "order-table", context, status=400)
-    filters = form.cleaned_data
-    if filters["format"] == "csv":
-        return csv_response(csv_export.order_rows(filters=filters), "orders.csv")
-    context = {"form": form, "page": selectors.order_page(filters=filters), "list_url": request.path}
+    data = filters.cleaned_data
+    if data["format"] == "csv":
+        return csv_response(csv_export.order_rows(filters=data), "orders.csv")
+    context["page"] = selectors.order_page(filters=data)
     return render_list(request, "mall/order_list.html", "order-table", context)
 
 
 @require_GET
 def order_totals(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET)
-    valid = form.is_valid()
-    context = {"form": form, "totals": selectors.order_totals(filters=form.cleaned_data) if valid else None}
+    filters = OrderFilter(request=request)
+    valid = filters.is_valid()
+    totals = selectors.order_totals(filters=filters.cleaned_data) if valid else None
+    context = {"filter": filters, "form": filters.form, "totals": totals}
     return render_list(
         request, "mall/order_totals.html", "order-totals", context, status=200 if valid else 400
     )
@@ -90,13 +104,13 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
 # -- subscriptions -------------------------------------------------------------------------------------------
 @require_GET
 def subscription_list(request: HttpRequest) -> HttpResponse:
-    form = SubscriptionFilterForm(request.GET)
-    if not form.is_valid():
-        context = {"form": form, "page": None}
+    filters = SubscriptionFilter(request=request)
+    context = {"filter": filters, "form": filters.form, "page": None}
+    if not filters.is_valid():
         return render_list(request, "mall/subscription_list.html", "subscription-table", context, status=400)
-    if form.cleaned_data["format"] == "csv":
-        return csv_response(csv_export.subscription_rows(filters=form.cleaned_data), "subscriptions.csv")
-    context = {"form": form, "page": selectors.subscription_page(filters=form.cleaned_data)}
+    if filters.cleaned_data["format"] == "csv":
+        return csv_response(csv_export.subscription_rows(filters=filters.cleaned_data), "subscriptions.csv")
+    context["page"] = selectors.subscription_page(filters=filters.cleaned_data)
     return render_list(request, "mall/subscription_list.html", "subscription-table", context)
 
 

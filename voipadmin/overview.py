@@ -91,6 +91,7 @@ class Overview:
     orders_by_status: list[tuple[str, int]] = field(default_factory=list)
     subscriptions: int = 0
     active_subscriptions: int = 0
+    renewal_failed_subscriptions: int = 0
     devices: int = 0
     voip_devices: int = 0
     drift_devices: int = 0
@@ -192,6 +193,7 @@ def _subscriptions(result: Overview) -> None:
     by_status = {row["status"]: row["n"] for row in rows}
     result.subscriptions = sum(by_status.values())
     result.active_subscriptions = by_status.get(SubscriptionStatus.ACTIVE.value, 0)
+    result.renewal_failed_subscriptions = by_status.get(SubscriptionStatus.RENEWAL_FAILED.value, 0)
 
 
 def _devices(result: Overview) -> None:
@@ -245,7 +247,11 @@ def _reconciliation(result: Overview) -> None:
     names = {f.name for f in model._meta.concrete_fields}
     # Newest first by start when the model has it; the primary key grows with time otherwise.
     order = ["-started_at", "-pk"] if "started_at" in names else ["-pk"]
-    wanted = [name for name in ("state", "started_at", "finished_at", "counts", "errors") if name in names]
+    wanted = [
+        name
+        for name in ("state", "started_at", "finished_at", "counts", "errors", "dry_run")
+        if name in names
+    ]
     runs_qs = model._default_manager.order_by(*order).only(*wanted)
     if "device_scope" in names:
         # A one-device check (``reconcile --device``) says nothing about the fleet: neither KPI nor chart.
@@ -262,9 +268,11 @@ def _reconciliation(result: Overview) -> None:
         counts=_counts(last),
         errors=len(errors) if isinstance(errors := getattr(last, "errors", None), list) else 0,
     )
+    # A dry run fixes nothing: charting it beside real runs would read as drift that came back.
     result.drift_per_run = [
         RunDrift(pk=run.pk, started_at=getattr(run, "started_at", None), drift_found=_drift_found(run))
         for run in reversed(runs)
+        if not getattr(run, "dry_run", False)
     ]
 
 
@@ -339,6 +347,9 @@ def page_context(figures: Overview) -> dict[str, Any]:
         "revenue": _url(orders, [("status", list(PAID_LIKE)), ("from", window.isoformat()), ("to", today)]),
         "orders": _url(orders),
         "active_subscriptions": _url("mall:subscription-list", [("status", SubscriptionStatus.ACTIVE.value)]),
+        "renewal_failed": _url(
+            "mall:subscription-list", [("status", SubscriptionStatus.RENEWAL_FAILED.value)]
+        ),
         "expiring": _url("devices:device-list", [("expiring", EXPIRING_DAYS)]),
         "voip": _url("devices:device-list", [("voip", "yes")]),
         "drift": _url("devices:device-list", [("auth", "drift"), ("voip", "yes")]),
@@ -370,11 +381,17 @@ def page_context(figures: Overview) -> dict[str, Any]:
     ]
     drift_points = [
         (
-            # Runs are hours apart: the day alone would name several columns alike.
-            timezone.localtime(run.started_at).strftime("%m-%d %H:%M") if run.started_at else f"#{run.pk}",
+            # The run's number names each column once (times can repeat); the tooltip and the table give the time.
+            f"#{run.pk}",
             run.drift_found or 0,
-            gettext("Run %(id)s: %(drift)s found")
-            % {"id": run.pk, "drift": "?" if run.drift_found is None else run.drift_found},
+            gettext("Run %(id)s (%(time)s): %(drift)s found")
+            % {
+                "id": run.pk,
+                "time": timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M")
+                if run.started_at
+                else "—",
+                "drift": "?" if run.drift_found is None else run.drift_found,
+            },
         )
         for run in figures.drift_per_run
     ]

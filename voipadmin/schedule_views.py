@@ -34,11 +34,25 @@ def _snapshot(task: PeriodicTask) -> dict[str, object]:
     return {"every_seconds": seconds, "enabled": task.enabled}
 
 
+# The jobs by their task, in words (PeriodicTask.name is a stable English key, not a label).
+TASK_LABELS = {
+    "devices.tasks.devices_sync_task": gettext_lazy("Devices: sync the mirror"),
+    "devices.tasks.reconciliation_scheduled_task": gettext_lazy("Devices: reconcile VoIP authorization"),
+    "devices.tasks.reconciliation_sweep_task": gettext_lazy("Devices: re-queue stalled reconciliation work"),
+    "mall.tasks.mall_sync_task": gettext_lazy("Mall: sync the mirror"),
+}
+
+
 @require_GET
 def schedule_list(request: HttpRequest, status: int = 200) -> HttpResponse:
     tasks = PeriodicTask.objects.select_related("interval", "crontab").exclude(task="celery.backend_cleanup")
     rows = [
-        {"task": t, "form": ScheduleForm(initial=_initial(t), prefix=f"t{t.pk}")}
+        {
+            "task": t,
+            "label": TASK_LABELS.get(t.task, t.name),
+            "minutes": _initial(t)["every_minutes"] if t.interval else None,
+            "form": ScheduleForm(initial=_initial(t), prefix=f"t{t.pk}"),
+        }
         for t in tasks.order_by("name")
     ]
     context = {"rows": rows, "can_edit": request.user.has_perm("voipadmin.manage_schedules")}

@@ -26,3 +26,8 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("mall/", include("mall.urls")),
 ]
+
+handler400 = "voipadmin.errors.bad_request"
+handler403 = "voipadmin.errors.permission_denied"
+handler404 = "voipadmin.errors.page_not_found"
+handler500 = "voipadmin.errors.server_error"

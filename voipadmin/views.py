@@ -11,11 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from voipadmin import health
 from voipadmin import search as search_service
-from voipadmin.forms import AuditFilterForm, SearchForm
+from voipadmin.csvstream import csv_response
+from voipadmin.filters import AuditFilter
+from voipadmin.forms import SearchForm
 from voipadmin.middleware import SESSION_KEY
 from voipadmin.models import AuditEvent
 from voipadmin.paging import paginate, render_list
-from voipadmin.selectors import audit_events
+from voipadmin.selectors import audit_csv_lines, audit_events
 
 
 @require_GET
@@ -69,10 +71,12 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET)
-    valid = form.is_valid()
-    events = audit_events(filters=form.cleaned_data) if valid else AuditEvent.objects.none()
-    context = {"form": form, "page": paginate(request, events)}
+    filters = AuditFilter(request=request)
+    valid = filters.is_valid()
+    events = audit_events(filters=filters.cleaned_data) if valid else AuditEvent.objects.none()
+    if valid and filters.cleaned_data["format"] == "csv":
+        return csv_response(audit_csv_lines(events), "audit.csv")
+    context = {"filter": filters, "form": filters.form, "page": paginate(request, events)}
     return render_list(
         request, "voipadmin/audit_list.html", "audit-table", context, status=200 if valid else 400
     )

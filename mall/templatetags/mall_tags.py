@@ -95,3 +95,12 @@ def percent(value: Decimal | None) -> str:
 def once_token() -> str:
     """A fresh one-time token for a form that creates something (one order per token)."""
     return confirm.once_token()
+
+
+@register.filter
+def code_label(value: str | None, table: str) -> str:
+    """A mall code in words ("CLOUD_STORAGE" → 云存储) from ``enums.CODE_TABLES[table]``; an unseen code as is."""
+    if not value:
+        return "—"
+    found = enums.CODE_TABLES[table].get(value)
+    return value if found is None else str(found)

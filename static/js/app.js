@@ -48,3 +48,66 @@
     }
   });
 })();
+// The list filter folds on a phone: closed on arrival, then as the person left it across htmx swaps.
+(function () {
+  "use strict";
+  var narrow = window.matchMedia("(max-width: 48rem)");
+  var wantOpen = null;
+  function apply(root) {
+    var folds = (root.querySelectorAll ? root : document).querySelectorAll("details[data-filter-fold]");
+    if (root.matches && root.matches("details[data-filter-fold]")) folds = [root];
+    Array.prototype.forEach.call(folds, function (fold) {
+      if (narrow.matches) fold.open = wantOpen === true;
+      fold.addEventListener("toggle", function () { wantOpen = fold.open; });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { apply(document); });
+  // An empty control is no filter: leave it out of the request, so the URL holds only what is chosen.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.filters")) return;
+    var data = event.detail.formData, empty = [];
+    if (!data) return;
+    data.forEach(function (value, key) { if (value === "") empty.push(key); });
+    empty.forEach(function (key) {
+      var kept = data.getAll(key).filter(function (v) { return v !== ""; });
+      data.delete(key);
+      kept.forEach(function (v) { data.append(key, v); });
+    });
+  });
+  document.addEventListener("htmx:load", function (event) { apply(event.detail.elt); });
+})();
+// The header's live search: ArrowDown goes into the results, arrows move through them, Esc closes them.
+(function () {
+  "use strict";
+  function links(box) { return Array.prototype.slice.call(box.querySelectorAll("a[href]")); }
+  function close(input, box) {
+    box.innerHTML = "";
+    input.focus();
+  }
+  document.addEventListener("keydown", function (event) {
+    var input = document.getElementById("global-search");
+    var box = document.getElementById("search-dropdown");
+    if (!input || !box) return;
+    var inInput = event.target === input;
+    var inBox = box.contains(event.target);
+    if (!inInput && !inBox) return;
+    var items = links(box);
+    if (event.key === "Escape" && (box.innerHTML.trim() || inBox)) {
+      event.preventDefault();
+      close(input, box);
+    } else if (event.key === "ArrowDown" && items.length) {
+      event.preventDefault();
+      var next = inInput ? 0 : Math.min(items.indexOf(event.target) + 1, items.length - 1);
+      items[next].focus();
+    } else if (event.key === "ArrowUp" && inBox) {
+      event.preventDefault();
+      var at = items.indexOf(event.target);
+      if (at <= 0) input.focus(); else items[at - 1].focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var box = document.getElementById("search-dropdown");
+    if (box && box.innerHTML.trim() && !event.target.closest(".search")) box.innerHTML = "";
+  });
+})();

@@ -49,6 +49,6 @@ def test_offers_depend_on_the_device(cloud: CloudRig) -> None:
     assert any(len(variants) > 1 for variants in catalog.values())  # the same option, offered differently
 
 
-def _has_trial(price) -> bool:  # noqa: ANN001
+def _has_trial(price) -> bool:
     strategy = price.marketing_strategy
     return strategy is not None and strategy.trial_unit is not None

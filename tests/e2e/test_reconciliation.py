@@ -135,3 +135,36 @@ def test_without_javascript_run_now_is_confirmed_on_a_page_of_its_own(
     expect(page).to_have_url(f"{live_server.url}/reconciliation/")
     run = ReconciliationRun.objects.get()
     assert run.dry_run is False and run.requested_by.username == "ops-e2e"
+
+
+def test_a_running_runs_page_shows_progress_and_refreshes_whole_when_it_ends(
+    page: Page,
+    live_server: Any,
+    sandbox_settings: Any,
+    celery_worker: object,
+    login: Callable[[str], object],
+    axe: Callable[[], None],
+    screenshot: Callable[[str], Path],
+) -> None:
+    devices_sync()
+    sandbox_settings.control("POST", "wechat/flip", json={"count": 3})
+    disagreeing = set(sandbox_settings.stats()["auth_disagree_devices"])
+    sandbox_settings.faults(latency_ms=300)
+    login(OPS)
+    page.goto(f"{live_server.url}/reconciliation/")
+    page.click("#run-now")
+    page.locator("#confirm-slot .confirm-box button[type=submit]").click()
+    page.locator("tr[data-state=running] a").first.click()
+    summary = page.locator("#run-summary")
+    expect(summary.locator("progress")).to_be_visible()
+    expect(summary.locator(".progress")).to_contain_text("/")
+    axe()
+    screenshot("reconciliation-run-progress")
+    page.evaluate("() => { window.__noReload = true; }")
+    expect(summary.locator(".badge-ok")).to_be_visible(timeout=60_000)
+    sandbox_settings.faults()
+    # The items table follows the summary without a reload: the run's drift, not "still going".
+    expect(page.locator("#item-table tbody tr[data-device]")).to_have_count(len(disagreeing))
+    expect(summary.locator("progress")).to_have_count(0)
+    assert page.evaluate("() => window.__noReload === true")
+    screenshot("reconciliation-run-finished")

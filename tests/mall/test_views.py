@@ -129,9 +129,9 @@ def test_keyset_walks_every_filtered_order_once_and_back(viewer_client: Client, 
     )
     assert seen == expected
     # Back from the second page is the first page.
-    from mall.forms import OrderFilterForm
+    from mall.filters import OrderFilter
 
-    form = OrderFilterForm({"status": ["paid", "refunded"], "cursor": pages[1].prev_cursor})
+    form = OrderFilter({"status": ["paid", "refunded"], "cursor": pages[1].prev_cursor}).form
     assert form.is_valid(), form.errors
     back = selectors.order_page(filters=form.cleaned_data)
     assert [o.order_id for o in back] == [o.order_id for o in pages[0]]

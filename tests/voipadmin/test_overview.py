@@ -264,3 +264,23 @@ def test_grouped_money_is_exact() -> None:
     assert grouped_money(Decimal("-1000.0001")) == "-1,000.0001"
     assert grouped_money(Decimal("0")) == "0.00"
     assert grouped_money(None) == "—"
+
+
+def test_the_drift_chart_leaves_dry_runs_out_and_names_each_column_once(ops_client: Client) -> None:
+    from devices.models import ReconciliationRun
+
+    real = [
+        ReconciliationRun.objects.create(
+            trigger="beat", state="succeeded", counts={"checked": 9, "drift_found": n}
+        )
+        for n in (3, 1)
+    ]
+    dry = ReconciliationRun.objects.create(
+        trigger="user", state="succeeded", dry_run=True, counts={"checked": 9, "drift_found": 5}
+    )
+    figures = overview.compute_overview()
+    assert [r.pk for r in figures.drift_per_run] == [r.pk for r in real]
+    html = ops_client.get("/", **EN).content.decode()
+    chart = html.split('id="drift-title"')[1].split("</svg>")[0]
+    labels = re.findall(r'<text class="chart-axis" x="[^"]+" y="[^"]+" text-anchor="middle">([^<]+)<', chart)
+    assert labels == [f"#{r.pk}" for r in real] and f"#{dry.pk}" not in labels

@@ -27,7 +27,12 @@ def test_the_default_schedules_exist_after_migrate() -> None:
 
 def test_everyone_reads_the_schedules(persona_client: Client) -> None:
     html = persona_client.get("/schedules/").content.decode()
-    assert all(name in html for name in DEFAULTS)
+    # Jobs by translated labels and intervals in minutes, never the stored English key or seconds.
+    assert "设备：同步镜像" in html and "商城：同步镜像" in html and "设备：对账 VoIP 授权" in html
+    assert not any(name in html for name in DEFAULTS)
+    assert "每 60 分钟" in html and "每 10 分钟" in html and "秒" not in html.split("<tbody>")[1]
+    english = persona_client.get("/schedules/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Mall: sync the mirror" in english and "every 10 minutes" in english
 
 
 def test_ops_pauses_a_job_and_beat_stops_sending_it(ops_client: Client) -> None:
