@@ -175,5 +175,5 @@ def test_the_audit_log_exports_its_filter_as_csv(viewer_client: Client) -> None:
     response = viewer_client.get("/audit/?action=reconcile_fix&format=csv")
     rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[0][:3] == ["时间", "操作人", "动作"] or rows[0][0] == "时间"
-    assert [r[2] for r in rows[1:]] == ["reconcile_fix"] and rows[1][4] == "devA"
+    assert [r[2] for r in rows[1:]] == ["对账修复"] and rows[1][4] == "devA"  # the action in words
     assert viewer_client.get("/audit/?format=xls").status_code == 400
