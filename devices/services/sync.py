@@ -436,12 +436,11 @@ def sync_details(client: CloudClient, device_ids: list[str], now: dt.datetime, p
         for device_id, result in zip(device_ids, pool.map(fetch, device_ids), strict=True):
             if isinstance(result, DeviceNotFound):
                 tally.add("devices_gone")  # gone from the cloud: nothing left to read
-                p.advance(1)
             elif isinstance(result, Exception):
                 p.fail(SyncFailure.Scope.DEVICE, device_id, f"details {device_id}", result)
-                p.advance(1)
             else:
                 batch.append(result)
+            p.advance(1)
             if len(batch) >= WRITE_BATCH:
                 _store_batch(batch, now, p)
                 batch = []
@@ -452,7 +451,7 @@ def _store_batch(batch: list[DeviceDetails], now: dt.datetime, p: SyncPass) -> N
     if batch:
         store_details_batch(batch, now, p.tally)
         p.tally.add("devices_detailed", len(batch))
-        p.advance(len(batch))
+        p.beat()
 
 
 def devices_sync(
