@@ -5,12 +5,16 @@ A cross-app page of the roof: it reads SyncRun and SyncFailure and queues either
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -40,12 +44,21 @@ def sync_list(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, runs) if valid else Paginator(runs.none(), 1).get_page(1),
         "failures": SyncFailure.objects.select_related("run")[:50],
         "failure_count": SyncFailure.objects.count(),
+        "awaiting": _awaiting_worker(),
         "can_start": request.user.has_perm("voipadmin.start_sync"),
         "start_form": SyncStartForm(),
     }
     return render_list(
         request, "voipadmin/sync_list.html", "sync-table", context, status=200 if valid else 400
     )
+
+
+def _awaiting_worker() -> bool:
+    """A pass was queued in the last minute and no worker has started one since: the list keeps looking."""
+    since = timezone.now() - dt.timedelta(minutes=1)
+    asked = AuditEvent.objects.filter(action="sync_start", result=AuditEvent.Result.OK, created_at__gte=since)
+    last = asked.order_by("-created_at").values_list("created_at", flat=True).first()
+    return last is not None and not SyncRun.objects.filter(started_at__gte=last).exists()
 
 
 @require_GET
@@ -66,7 +79,15 @@ def sync_start(request: HttpRequest) -> HttpResponse:
     kind, full = form.cleaned_data["kind"], form.cleaned_data["full"]
     params = {"sync_kind": kind, "pass": "full" if full else "incremental"}
     if not confirmed(request):
-        return confirm_step(request, action="sync_start", params=params, back_url=url, target="body")
+        return confirm_step(
+            request,
+            action="sync_start",
+            params=params,
+            back_url=url,
+            target="body",
+            heading=_("Confirm before starting a sync pass"),
+            note=_("The pass reads from the cloud and writes only the local mirror; it runs on a worker."),
+        )
     running = locks.owner(lock_key(kind)) is not None
     result = AuditEvent.Result.NOT_SENT if running else AuditEvent.Result.OK
     audit_record(

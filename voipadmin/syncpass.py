@@ -87,6 +87,21 @@ def lock_key(kind: str) -> str:
     return LOCK_KEYS[SyncRun.Kind(kind)]
 
 
+# The steps of a pass and who started it, in words (the run row keeps the codes).
+STEPS = {
+    "homes": _("homes"),
+    "changed devices": _("changed devices"),
+    "devices": _("devices"),
+    "malls": _("malls, orders and subscriptions"),
+}
+TRIGGERS = {
+    "user": _("started by a person"),
+    "schedule": _("schedule"),
+    "command": _("command"),
+    "startup": _("worker start"),
+}
+
+
 def note_text(code: str) -> str:
     return str(NOTES.get(code, code))
 

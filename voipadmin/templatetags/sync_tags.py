@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from voipadmin.syncpass import note_text
+from voipadmin.syncpass import STEPS, TRIGGERS, note_text
 
 register = template.Library()
 
@@ -12,3 +12,13 @@ register = template.Library()
 @register.filter
 def sync_note(code: str) -> str:
     return note_text(code)
+
+
+@register.filter
+def sync_step(code: str) -> str:
+    return str(STEPS.get(code, code))
+
+
+@register.filter
+def sync_trigger(code: str) -> str:
+    return str(TRIGGERS.get(code, code))
