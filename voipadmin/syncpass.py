@@ -45,7 +45,7 @@ LOCK_KEYS = {SyncRun.Kind.DEVICES: "devices:sync", SyncRun.Kind.MALL: "mall:sync
 # What a pass could not do at all, by code (SyncRun.notes), in the reader's language.
 NOTES = {
     "no_home_listing": _(
-        "The cloud offers no home listing (ext/listHomes answered 1108 \u201curi path invalid\u201d). Not done: "
+        "The cloud offers no home listing (ext/listHomes answered 1108 “uri path invalid”). Not done: "
         "finding new homes and their devices. Everything already stored is kept; the stored homes were read "
         "again."
     ),
