@@ -46,7 +46,9 @@ def test_the_list_shows_passes_failures_notes_and_a_polling_row_for_a_running_pa
     assert f'hx-get="{reverse("sync-row", args=[running.pk])}"' in html and "<progress" in html
     assert "dev-1" in html and "1 thing the next pass reads first" in html
     assert "Start a pass now" not in html  # a viewer cannot start one
-    row = viewer_client.get(reverse("sync-row", args=[running.pk]), HTTP_HX_REQUEST="true")
+    row = viewer_client.get(
+        reverse("sync-row", args=[running.pk]), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert row.status_code == 200 and b"5 of 20" in row.content and b"<html" not in row.content
 
 
