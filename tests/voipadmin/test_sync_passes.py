@@ -194,3 +194,15 @@ def test_without_the_listing_extensions_the_pass_says_so_once_and_keeps_what_is_
     run = devices_sync(full=True)
     assert run.state == "partial" and run.notes == [NO_HOME_LISTING]
     assert Device.objects.count() == stored
+
+
+def test_a_full_pass_counts_what_incremental_passes_had_missed(sandbox_settings: Any) -> None:
+    assert devices_sync().counts.get("missed") is None  # the first pass has nothing to compare with
+    # A change the incremental passes cannot see (its cloud time does not move): only a full pass finds it.
+    device = Device.objects.order_by("pk").first()
+    Device.objects.filter(pk=device.pk).update(name="stale local name")
+    assert devices_sync().counts.get("missed") is None
+    assert Device.objects.get(pk=device.pk).name == "stale local name"
+    run = devices_sync(full=True)
+    assert run.full and run.counts["missed"] >= 1 and run.counts["device_updated"] == 1
+    assert Device.objects.get(pk=device.pk).name == device.name
