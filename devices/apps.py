@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 SCHEDULES = [
     ("devices: sync the mirror", "devices.tasks.devices_sync_task", 3600, {"trigger": "schedule"}),
+    # A full pass a day re-reads everything; its SyncRun counts what incremental passes had missed.
+    (
+        "devices: full sync every day",
+        "devices.tasks.devices_sync_task",
+        24 * 3600,
+        {"trigger": "schedule", "full": True},
+    ),
     ("devices: reconcile VoIP authorization", "devices.tasks.reconciliation_scheduled_task", 15 * 60, {}),
     ("devices: reconciliation sweeper", "devices.tasks.reconciliation_sweep_task", 60, {}),
 ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from celery import shared_task
 
 from voipadmin.clients.errors import CloudUnavailable
-from voipadmin.locks import LockHeld
+from voipadmin.models import SyncRun
+from voipadmin.syncpass import run_task
 
 
 @shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)
@@ -17,14 +19,15 @@ def device_refresh_task(device_id: str) -> None:
     device_refresh(device_id=device_id)
 
 
-@shared_task
-def devices_sync_task(trigger: str = "schedule") -> int | None:
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def devices_sync_task(
+    self: Any, trigger: str = "schedule", full: bool = False, actor_id: int | None = None
+) -> dict:
+    """One devices sync pass. Redelivery is safe (upserts; a pass's run row is ended by the next pass), so a
+    pass whose worker was killed is redelivered and run again."""
     from devices.services.sync import devices_sync
 
-    try:
-        return devices_sync(trigger=trigger).pk
-    except LockHeld:
-        return None  # the pass already running covers this one
+    return run_task(self, devices_sync, SyncRun.Kind.DEVICES, trigger=trigger, full=full, actor_id=actor_id)
 
 
 @shared_task(acks_late=True)

@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 SCHEDULES = [
     ("mall: sync the mirror", "mall.tasks.mall_sync_task", 600, {"trigger": "schedule"}),
+    # A full pass a day re-reads everything; its SyncRun counts what incremental passes had missed.
+    (
+        "mall: full sync every day",
+        "mall.tasks.mall_sync_task",
+        24 * 3600,
+        {"trigger": "schedule", "full": True},
+    ),
 ]
 
 

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 
 from mall.services.purchase import device_orders_reread
 from mall.services.sync import mall_sync
 from voipadmin.clients.errors import CloudUnavailable
-from voipadmin.locks import LockHeld
+from voipadmin.models import SyncRun
+from voipadmin.syncpass import run_task
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=False, acks_late=True)
-def mall_sync_task(full: bool = False, trigger: str = "beat") -> dict:
-    """One mall sync pass; a pass already running is not an error (the lock refuses, this one ends)."""
-    try:
-        run = mall_sync(trigger=trigger, full=full)
-    except LockHeld:
-        log.info("mall sync skipped: another pass holds the lock")
-        return {"state": "locked"}
-    return {"state": run.state, "run": run.pk, "counts": run.counts}
+@shared_task(bind=True, ignore_result=False, acks_late=True, reject_on_worker_lost=True)
+def mall_sync_task(self: Any, full: bool = False, trigger: str = "beat", actor_id: int | None = None) -> dict:
+    """One mall sync pass; a pass already running is not an error (the lock refuses, this one ends).
+
+    Redelivery is safe (upserts), so a pass whose worker was killed is redelivered and run again."""
+    return run_task(self, mall_sync, SyncRun.Kind.MALL, trigger=trigger, full=full, actor_id=actor_id)
 
 
 @shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)

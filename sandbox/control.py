@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import TYPE_CHECKING, Any
 
@@ -145,6 +146,109 @@ def touch_order(app: App, body: Any) -> dict:
     return {"orderId": order_id, "orderStatus": status, "gmtModified": modified}
 
 
+def rename_device(app: App, body: Any) -> dict:
+    """A device renamed in the app: its name changes and ``gmtModified`` moves."""
+    body = body or {}
+    device_id, name = body.get("deviceId"), body.get("name")
+    if not isinstance(device_id, str) or not isinstance(name, str) or not name.strip():
+        raise ControlError(400, "deviceId and a non-empty name are required")
+    with app.store.write() as conn:
+        row = conn.execute("SELECT gmt_modified FROM devices WHERE id = ?", (device_id,)).fetchone()
+        if row is None:
+            raise ControlError(404, "no such device")
+        modified = max(now_ms(), row[0] + 1)
+        conn.execute(
+            "UPDATE devices SET name = ?, gmt_modified = ? WHERE id = ?", (name, modified, device_id)
+        )
+    return {"deviceId": device_id, "name": name, "gmtModified": modified}
+
+
+def add_device(app: App, body: Any) -> dict:
+    """A new device activated in a home: a copy of the home's first device (product, VoIP, auth user) with a
+    new id, sn and name, and no services yet; deterministic from the home and how many devices it holds."""
+    body = body or {}
+    owner_id, name = body.get("ownerId"), body.get("name")
+    if not isinstance(owner_id, str) or (name is not None and not isinstance(name, str)):
+        raise ControlError(400, "ownerId is required (name optional)")
+    with app.store.write() as conn:
+        model = conn.execute(
+            "SELECT * FROM devices WHERE owner_id = ? ORDER BY seq LIMIT 1", (owner_id,)
+        ).fetchone()
+        if model is None:
+            raise ControlError(404, "no such home, or a home without devices")
+        count = conn.execute("SELECT COUNT(*) FROM devices WHERE owner_id = ?", (owner_id,)).fetchone()[0]
+        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM devices").fetchone()[0]
+        rng = random.Random(f"{app.seed}:add-device:{owner_id}:{count}")
+        device_id = f"6c{rng.getrandbits(64):016x}new"
+        values = dict(model)
+        values.update(
+            id=device_id,
+            name=name or f"{model['name']} {count + 1}",
+            uuid=f"tuya{rng.getrandbits(64):016x}",
+            gmt_modified=now_ms(),
+            auth_update_time=now_ms() if model["auth_user_id"] else model["auth_update_time"],
+            quirk=0,
+            seq=seq,
+        )
+        columns = ", ".join(values)
+        conn.execute(
+            f"INSERT INTO devices ({columns}) VALUES ({', '.join('?' for _ in values)})",  # noqa: S608
+            tuple(values.values()),
+        )
+    return {"deviceId": device_id, "ownerId": owner_id, "name": values["name"]}
+
+
+def dump(app: App, body: Any) -> dict:
+    """The records a mirror must equal: homes, devices, services, VoIP states, orders (with their line),
+    subscriptions — in the cloud's own values (times in ms)."""
+    s = app.store
+    return {
+        "homes": {r["owner_id"]: {"name": r["name"]} for r in s.query("SELECT * FROM homes ORDER BY seq")},
+        "devices": {
+            r["id"]: {
+                "ownerId": r["owner_id"],
+                "name": r["name"],
+                "uuid": r["uuid"],
+                "types": sorted(json.loads(r["types"])),
+                "voip": bool(r["has_voip"]),
+            }
+            for r in s.query("SELECT * FROM devices ORDER BY seq")
+        },
+        "services": {
+            f"{r['device_id']}/{r['code']}": {"name": r["name"], "type": r["type"], "endTime": r["end_time"]}
+            for r in s.query("SELECT * FROM services ORDER BY seq")
+        },
+        "voip": {
+            r["id"]: {
+                "userId": r["auth_user_id"],
+                "isAuth": bool(r["is_auth"]),
+                "isValid": bool(r["is_valid"]),
+            }
+            for r in s.query(
+                "SELECT * FROM devices WHERE has_voip = 1 AND auth_user_id IS NOT NULL ORDER BY seq"
+            )
+        },
+        "orders": {
+            r["order_id"]: {
+                "status": r["status"],
+                "deviceId": r["device_id"],
+                "lines": [
+                    {
+                        "commodityCode": r["commodity_code"],
+                        "skuCode": r["sku_code"],
+                        "quantity": r["quantity"],
+                    }
+                ],
+            }
+            for r in s.query("SELECT * FROM orders ORDER BY order_id")
+        },
+        "subscriptions": {
+            r["subscribe_id"]: {"status": r["status"], "orderId": r["order_id"]}
+            for r in s.query("SELECT * FROM subscriptions ORDER BY subscribe_id")
+        },
+    }
+
+
 def exchange_codes(app: App, body: Any) -> list[dict]:
     rows = app.store.query("SELECT * FROM exchange_codes ORDER BY seq")
     return [
@@ -174,6 +278,9 @@ ROUTES = {
     ("POST", "wechat/clear"): clear,
     ("POST", "pay"): pay,
     ("POST", "touch-order"): touch_order,
+    ("POST", "rename-device"): rename_device,
+    ("POST", "add-device"): add_device,
+    ("GET", "dump"): dump,
     ("GET", "exchange-codes"): exchange_codes,
     ("GET", "health"): health,
 }

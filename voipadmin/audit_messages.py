@@ -29,6 +29,7 @@ ACTION_PHRASES: dict[str, Any] = {
     "device_refresh": _("refresh %(device)s from the cloud"),
     "voip_authorization_load": _("load the authorization link of %(device)s"),
     "schedule_update": _("change the schedule %(name)s"),
+    "sync_start": _("start %(pass)s of the %(sync_kind)s sync now"),
 }
 
 # The action's name in lists and filters.
@@ -42,6 +43,7 @@ ACTION_LABELS: dict[str, Any] = {
     "device_refresh": _("Refresh from cloud"),
     "voip_authorization_load": _("Load authorization link"),
     "schedule_update": _("Change schedule"),
+    "sync_start": _("Start sync pass"),
 }
 
 MESSAGES: dict[str, Any] = {
@@ -71,7 +73,12 @@ MESSAGES: dict[str, Any] = {
     "authorization.loaded": _("Loaded the authorization link of %(device)s (a ticket valid for 5 minutes)."),
     "authorization.failed": _("The cloud did not give the authorization link of %(device)s: %(reason)s."),
     "schedule.updated": _("Changed the schedule %(name)s."),
+    "sync.started": _("Queued: %(what)s."),
+    "sync.refused": _("Not started: %(what)s — a pass of that sync is already running."),
 }
+
+SYNC_KINDS: dict[str, Any] = {"devices": _("devices"), "mall": _("mall")}
+SYNC_PASSES: dict[str, Any] = {"full": _("a full pass"), "incremental": _("an incremental pass")}
 
 # Why something did not happen; a reason code is a parameter, its words come from here.
 REASONS: dict[str, Any] = {
@@ -163,6 +170,10 @@ def _value(key: str, value: Any) -> str:
         return _when(value) if isinstance(value, str) and value else str(_("never"))
     if key == "order_status" and isinstance(value, str):
         return OrderStatus(value).label
+    if key == "sync_kind" and isinstance(value, str):
+        return str(SYNC_KINDS.get(value, value))
+    if key == "pass" and isinstance(value, str):
+        return str(SYNC_PASSES.get(value, value))
     if key == "catalog" and isinstance(value, str):
         return str(CATALOGS.get(value, value))
     if key == "missing" and isinstance(value, list):

@@ -29,10 +29,10 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from voipadmin import audit_messages
+from voipadmin import audit_messages, locks
 from voipadmin.audit import audit_record
 from voipadmin.clients.errors import CloudBadResponse, CloudError, CloudTimeout, CloudUnavailable
-from voipadmin.locks import LockHeld, cache_lock
+from voipadmin.locks import LockHeld
 from voipadmin.models import AuditEvent, WriteToken
 
 T = TypeVar("T")
@@ -121,7 +121,7 @@ def classify(exc: CloudError) -> tuple[Outcome, dict[str, Any]]:
 @contextmanager
 def device_write_lock(device_id: str) -> Iterator[None]:
     """Hold the device's write lock; ``LockHeld`` when another write on it is under way."""
-    with cache_lock(f"device-write:{device_id}", DEVICE_LOCK_TTL, "device busy"):
+    with locks.held(f"device-write:{device_id}", DEVICE_LOCK_TTL, "device busy"):
         yield
 
 

@@ -39,6 +39,7 @@ def confirm_step(
     target: str,
     note: str = "",
     button: str = "",
+    heading: str = "",
 ) -> HttpResponse:
     """The confirm box (htmx) or page: ``target`` is where the confirmed answer goes on the page."""
     fields = [(k, v) for k in request.POST for v in request.POST.getlist(k) if k not in SKIP_FIELDS]
@@ -47,6 +48,7 @@ def confirm_step(
         "action_label": audit_messages.action_label(action),
         "note": note,
         "button": button,
+        "heading": heading,
         "post_url": request.path,
         "fields": fields,
         "back_url": back_url,

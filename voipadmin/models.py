@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +51,7 @@ class AuditEvent(models.Model):
             ("start_reconciliation", _("Can start a reconciliation run")),
             ("manage_schedules", _("Can change and pause scheduled jobs")),
             ("make_test_purchase", _("Can make a test purchase on a sandbox-backed install")),
+            ("start_sync", _("Can start a sync pass")),
         ]
         indexes = [models.Index(fields=["device_id", "-created_at"], name="audit_device_time")]
 
@@ -96,7 +99,13 @@ class UserSession(models.Model):
 
 
 class SyncRun(models.Model):
-    """One pass of a mirror sync (devices or mall): when, how far it got, and what failed."""
+    """One pass of a mirror sync (devices or mall): when, how far it got, and what failed.
+
+    ``since`` and ``watermark`` mean the same for both syncs: ``since`` is where this pass began reading
+    changes (None: a full pass read everything); ``watermark`` is where the next incremental pass begins (it
+    reads from a little before it): the pass's start when nothing failed, else no later than the oldest failure
+    still open, so no watermark ever passes a failure.
+    """
 
     class Kind(models.TextChoices):
         DEVICES = "devices", _("devices")
@@ -115,11 +124,28 @@ class SyncRun(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RUNNING)
     started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    # The cloud's clock at the start of the pass: the next incremental pass asks for changes since then.
     since = models.DateTimeField(_("changes since"), null=True, blank=True)
     watermark = models.DateTimeField(_("watermark"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=dict)
     errors = models.JSONField(_("errors"), default=list)
+    # What the pass could not do at all (a cloud without an extension), said once, apart from the failures.
+    notes = models.JSONField(_("notes"), default=list, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The Celery task running the pass: a redelivered task knows its own dead attempt by it.
+    task_id = models.CharField(_("task"), max_length=64, blank=True, db_index=True)
+    # Live progress of the current step, kept in the database so any page (and any process) can show it.
+    step = models.CharField(_("step"), max_length=32, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), null=True, blank=True)
+    step_started_at = models.DateTimeField(_("step started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -129,3 +155,60 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class SyncFailure(models.Model):
+    """Something a sync pass could not read, kept until a later pass reads it: the next pass retries it first.
+
+    ``since`` is where the pass that first failed it was reading from (its start for a full pass): the watermark
+    never moves past the oldest open failure's ``since``."""
+
+    class Scope(models.TextChoices):
+        HOME = "home", _("home")
+        DEVICE = "device", _("device")
+        MALL = "mall", _("mall")
+        PAGE = "page", _("page")
+        LISTING = "listing", _("listing")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=SyncRun.Kind.choices)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    key = models.CharField(_("key"), max_length=128)
+    reason = models.CharField(_("reason"), max_length=500)
+    since = models.DateTimeField(_("changes since"))
+    first_failed_at = models.DateTimeField(_("first failed"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    run = models.ForeignKey(
+        SyncRun, verbose_name=_("last failed in"), on_delete=models.CASCADE, related_name="failures"
+    )
+
+    class Meta:
+        ordering = ["first_failed_at", "id"]
+        verbose_name = _("sync failure")
+        verbose_name_plural = _("sync failures")
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scope", "key"], name="syncfailure_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope} {self.key}"
+
+
+class Lock(models.Model):
+    """A lock held on the database (voipadmin/locks.py): its owner's token and when its lease ends."""
+
+    key = models.CharField(_("key"), max_length=191, primary_key=True)
+    owner = models.CharField(_("owner"), max_length=64)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("lock")
+        verbose_name_plural = _("locks")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.key

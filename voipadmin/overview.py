@@ -355,6 +355,7 @@ def page_context(figures: Overview) -> dict[str, Any]:
         "drift": _url("devices:device-list", [("auth", "drift"), ("voip", "yes")]),
         "unchecked": _url("devices:device-list", [("auth", "never"), ("voip", "yes")]),
         "schedules": _url("schedules"),
+        "syncs": _url("syncs"),
         "reconciliation": _reconciliation_url(),
     }
     status_rows = [
@@ -410,7 +411,7 @@ def page_context(figures: Overview) -> dict[str, Any]:
         "syncs": [
             (
                 SyncRun.Kind(kind).label,
-                _run_view(figures.last_sync.get(kind), SyncRun, links["schedules"]),
+                _run_view(figures.last_sync.get(kind), SyncRun, _url("syncs", [("kind", kind)])),
             )
             for kind in SYNC_KINDS
         ],

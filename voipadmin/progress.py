@@ -14,15 +14,17 @@ from django.utils import timezone
 @dataclass(frozen=True)
 class Progress:
     done: int
-    total: int
+    total: int | None  # None while the work does not know its size yet
     elapsed: float  # seconds since the work started
 
     @classmethod
     def of(
-        cls, *, done: int, total: int, started_at: dt.datetime, now: dt.datetime | None = None
+        cls, *, done: int, total: int | None, started_at: dt.datetime, now: dt.datetime | None = None
     ) -> Progress:
         elapsed = ((now or timezone.now()) - started_at).total_seconds()
-        return cls(done=max(done, 0), total=max(total, 0), elapsed=max(elapsed, 0.0))
+        return cls(
+            done=max(done, 0), total=None if total is None else max(total, 0), elapsed=max(elapsed, 0.0)
+        )
 
     @property
     def percent(self) -> int:
@@ -37,7 +39,7 @@ class Progress:
     def seconds_left(self) -> int | None:
         if self.rate is None or not self.total:
             return None
-        return max(0, round((self.total - self.done) / self.rate))
+        return max(0, round((self.total - self.done) / self.rate))  # total is known here
 
     @property
     def minutes_left(self) -> int | None:

@@ -24,6 +24,7 @@ OPS_ACTIONS = (
     "voipadmin.start_reconciliation",
     "voipadmin.manage_schedules",
     "voipadmin.make_test_purchase",
+    "voipadmin.start_sync",
     "django_celery_beat.change_periodictask",
 )
 

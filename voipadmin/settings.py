@@ -177,6 +177,8 @@ WECHAT_APP_SECRETS: dict[str, str] = env.dict(
 SANDBOX_BACKED = env.bool("SANDBOX_BACKED", default=CLOUD_BASE_URL.startswith("http://127.0.0.1:8001"))
 # Fill an empty mirror when a worker starts (make run sets it, so a fresh demo shows data at once).
 SYNC_ON_WORKER_START = env.bool("SYNC_ON_WORKER_START", default=False)
+# A sync pass holds its lock for this lease and renews it as it works; a killed pass frees it after this.
+SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=60)
 RECONCILE_MODE = env.str("RECONCILE_MODE", default="fix")
 if RECONCILE_MODE not in {"fix", "report"}:
     raise ImproperlyConfigured("RECONCILE_MODE must be 'fix' or 'report'.")

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from voipadmin import account_views, schedule_views, views
+from voipadmin import account_views, schedule_views, sync_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -22,6 +22,9 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit"),
     path("schedules/", schedule_views.schedule_list, name="schedules"),
     path("schedules/<int:pk>/", schedule_views.schedule_update, name="schedule-update"),
+    path("syncs/", sync_views.sync_list, name="syncs"),
+    path("syncs/start/", sync_views.sync_start, name="sync-start"),
+    path("syncs/<int:run_id>/row/", sync_views.sync_row, name="sync-row"),
     path("admin/", admin.site.urls),
     path("", include("devices.urls")),
     path("mall/", include("mall.urls")),

@@ -8,8 +8,8 @@ a dry run or ``settings.RECONCILE_MODE == "report"``.
 
 Shape (DESIGN §4), built so several workers can share a run and a killed one loses nothing:
 
-- ``reconciliation_start`` refuses while a run is running (a cache lock with an expiry, renewed as the run makes
-  progress, plus the database state) and creates the run; ``reconciliation_execute`` does the work and is safe
+- ``reconciliation_start`` refuses while a run is running (the project lock, voipadmin/locks.py, with a lease
+  renewed as the run makes progress, plus the database state) and creates the run; ``reconciliation_execute`` does the work and is safe
   to call again for the same run (a redelivered task continues where the last one stopped).
 - The work is planned once as ``ReconciliationChunk`` rows. A worker claims a chunk with a conditional update
   (pending, or leased with an expired lease -> leased by me) and acts only when it changed one row.
@@ -51,6 +51,7 @@ from devices.models import (
     VoipAuthState,
 )
 from devices.services.fixes import device_params, queue_refresh
+from voipadmin import locks
 from voipadmin.audit import audit_record, audit_text
 from voipadmin.clients import MAX_OBSERVATION_BATCH, CloudClient, WeChatClient
 from voipadmin.clients.errors import (
@@ -349,9 +350,9 @@ def reconciliation_start(
     device_id: str = "",
 ) -> ReconciliationRun:
     """Create a run, or raise ``RunAlreadyRunning``; ``reconciliation_execute`` then does the work."""
-    token = uuid.uuid4().hex
     refused = _("A reconciliation run is already running; wait for it to finish.")
-    if not cache.add(LOCK_KEY, token, LOCK_TTL):
+    token = locks.acquire(LOCK_KEY, LOCK_TTL)
+    if token is None:
         raise RunAlreadyRunning(refused)
     try:
         _abandon_stale_runs()
@@ -380,8 +381,7 @@ def reconciliation_start(
                     after={"dry_run": dry_run, "mode": run.mode},
                 )
     except BaseException:
-        if cache.get(LOCK_KEY) == token:
-            cache.delete(LOCK_KEY)
+        locks.release(LOCK_KEY, token)
         raise
     return run
 
@@ -404,13 +404,14 @@ def _abandon_stale_runs() -> None:
 
 
 def _renew_lock(run: ReconciliationRun) -> None:
-    if cache.get(LOCK_KEY) in (run.lock_token, None):
-        cache.set(LOCK_KEY, run.lock_token, LOCK_TTL)
+    # Renewed by whichever worker of the run makes progress; retaken (same owner) if it expired meanwhile.
+    if not locks.renew(LOCK_KEY, run.lock_token, LOCK_TTL):
+        locks.acquire(LOCK_KEY, LOCK_TTL, run.lock_token)
 
 
 def _release_lock(run: ReconciliationRun) -> None:
-    if run.lock_token and cache.get(LOCK_KEY) == run.lock_token:
-        cache.delete(LOCK_KEY)
+    if run.lock_token:
+        locks.release(LOCK_KEY, run.lock_token)
 
 
 # -- planning and leasing chunks -----------------------------------------------------------------------------

@@ -1,10 +1,15 @@
 """Fill the device mirror from the cloud: homes -> devices -> each device's details.
 
 The first pass (or ``full=True``) walks every home and asks for its devices (getDeviceList); later passes ask
-the cloud only for devices changed since the last pass (the ``listDevicesChanged`` extension) and fetch their
-details. Rows are upserted in bulk and only where something changed, so a pass with no change writes nothing
-but its ``SyncRun``. A failed page or device is retried by the client, then recorded in the run's errors;
-every row already stored stays.
+the cloud only for devices changed since the watermark, less an overlap (the ``listDevicesChanged`` extension),
+and fetch their details. Rows are upserted in bulk and only where something changed, so a pass with no change
+writes nothing but its ``SyncRun``. A home, device or page that still fails after the retries is kept as a
+``SyncFailure`` and read first by the next pass; the watermark stays before it (voipadmin/syncpass.py). Every
+row already stored stays.
+
+Without the listing extensions (the cloud answers 1108 "uri path invalid" for ``ext/listHomes`` or
+``ext/listDevicesChanged``) the pass says so once, re-reads the homes already stored, and lists what it could
+not do: find new homes, and find changed devices without walking every stored home.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
-from tqdm import tqdm
 
 from devices.models import (
     CloudUser,
@@ -31,10 +35,9 @@ from devices.models import (
     WeChatIdentity,
 )
 from voipadmin.clients.cloud import CloudClient
-from voipadmin.clients.errors import CloudError, CloudRateLimited, CloudUnavailable
-from voipadmin.locks import cache_lock
-from voipadmin.models import SyncRun
-from voipadmin.syncpass import Tally
+from voipadmin.clients.errors import CloudError, CloudRateLimited, CloudUnavailable, DeviceNotFound
+from voipadmin.models import SyncFailure, SyncRun
+from voipadmin.syncpass import SyncPass, Tally, run_pass
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +47,12 @@ PAGE_SIZE = 200
 WRITE_BATCH = 200  # devices written per transaction
 # On top of the client's own retries of each request: a page or device that still failed is tried again.
 SYNC_ATTEMPTS = 3
-LOCK_KEY = "devices:sync:lock"
-LOCK_TTL = 6 * 3600  # longer than the longest pass; a crashed pass frees it after this
+# The cloud's answer for a call it does not have (a cloud without our listing extensions).
+NO_SUCH_CALL = 1108
 
-Progress = Callable[[int], None]
+# What a pass without the listing extensions could not do (voipadmin/syncpass.py NOTES says it in words).
+NO_HOME_LISTING = "no_home_listing"
+NO_CHANGE_LISTING = "no_change_listing"
 
 
 def _retrying(tally: Tally, where: str, fetch: Callable[[], Any]) -> Any:
@@ -124,17 +129,31 @@ def _upsert(
     return len(create) + len(update)
 
 
-def sync_homes(client: CloudClient, now: dt.datetime, tally: Tally) -> list[str]:
+def _missing_call(exc: CloudError) -> bool:
+    return exc.code == NO_SUCH_CALL
+
+
+def sync_homes(client: CloudClient, now: dt.datetime, p: SyncPass) -> list[str] | None:
+    """Every home (ext/listHomes); None when the cloud has no home listing or it failed."""
     rows: dict[str, dict[str, Any]] = {}
-    for page in _pages(tally, "listHomes", lambda n: client.list_homes(page_no=n, page_size=PAGE_SIZE)):
-        for home in page:
-            rows[home.owner_id] = {
-                "name": home.name,
-                "geo_name": home.geo_name or "",
-                "cloud_modified_at": home.modified_at,
-            }
-    _upsert(Home, "owner_id", rows, now, tally)
-    tally.add("homes_seen", len(rows))
+    try:
+        for page in _pages(p.tally, "listHomes", lambda n: client.list_homes(page_no=n, page_size=PAGE_SIZE)):
+            if page.errors:
+                p.fail(SyncFailure.Scope.PAGE, "ext/listHomes", "ext/listHomes", page.errors[0])
+            for home in page:
+                rows[home.owner_id] = {
+                    "name": home.name,
+                    "geo_name": home.geo_name or "",
+                    "cloud_modified_at": home.modified_at,
+                }
+    except CloudError as exc:
+        if _missing_call(exc):
+            p.note(NO_HOME_LISTING)
+        else:
+            p.fail(SyncFailure.Scope.LISTING, "ext/listHomes", "ext/listHomes", exc)
+        return None
+    _upsert(Home, "owner_id", rows, now, p.tally)
+    p.tally.add("homes_seen", len(rows))
     return list(rows)
 
 
@@ -169,9 +188,10 @@ def _write_devices(rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tal
 
 
 def sync_device_list_per_home(
-    client: CloudClient, owner_ids: Iterable[str], now: dt.datetime, tally: Tally, progress: Progress
+    client: CloudClient, owner_ids: Iterable[str], now: dt.datetime, p: SyncPass
 ) -> list[str]:
     """Each home's devices (getDeviceList) fetched on a few threads, written in batches on this one."""
+    tally = p.tally
 
     def fetch(owner_id: str) -> Any:
         try:
@@ -179,7 +199,7 @@ def sync_device_list_per_home(
         except CloudError as exc:
             return exc
 
-    owner_ids = list(owner_ids)
+    owner_ids = list(dict.fromkeys(owner_ids))
     device_ids: list[str] = []
     rows: dict[str, dict[str, Any]] = {}
     homes_in_batch = 0
@@ -189,16 +209,19 @@ def sync_device_list_per_home(
         with transaction.atomic():
             _write_devices(rows, now, tally)
         device_ids.extend(rows)
-        progress(homes_in_batch)
+        p.advance(homes_in_batch)
         rows, homes_in_batch = {}, 0
 
+    p.step("homes", len(owner_ids))
     with ThreadPoolExecutor(max_workers=DETAIL_THREADS) as pool:
         for owner_id, items in zip(owner_ids, pool.map(fetch, owner_ids), strict=True):
             if isinstance(items, Exception):
-                tally.error(f"getDeviceList {owner_id}", items)
+                p.fail(SyncFailure.Scope.HOME, owner_id, f"getDeviceList {owner_id}", items)
+                homes_in_batch += 1
                 continue
-            for bad in items.errors:
-                tally.error(f"getDeviceList {owner_id}", bad)
+            if items.errors:
+                # A device that did not parse: the home is read again next pass.
+                p.fail(SyncFailure.Scope.HOME, owner_id, f"getDeviceList {owner_id}", items.errors[0])
             rows.update({item.id: _device_values(item, owner_id) for item in items})
             homes_in_batch += 1
             if len(rows) >= WRITE_BATCH:
@@ -208,25 +231,36 @@ def sync_device_list_per_home(
 
 
 def sync_changed_devices(
-    client: CloudClient, since: dt.datetime, now: dt.datetime, tally: Tally
-) -> list[str]:
+    client: CloudClient, since: dt.datetime, now: dt.datetime, p: SyncPass
+) -> list[str] | None:
+    """Devices changed since ``since`` (ext/listDevicesChanged); None when the cloud has no such listing."""
     device_ids: list[str] = []
+    where = "ext/listDevicesChanged"
     pages = _pages(
-        tally,
-        "listDevicesChanged",
-        lambda n: client.list_devices_changed(since, page_no=n, page_size=PAGE_SIZE),
+        p.tally, where, lambda n: client.list_devices_changed(since, page_no=n, page_size=PAGE_SIZE)
     )
-    for page in pages:
-        rows = {item.id: _device_values(item, item.owner_id) for item in page}
-        known_homes = set(
-            Home.objects.filter(pk__in={v["home_id"] for v in rows.values()}).values_list("pk", flat=True)
-        )
-        for values in rows.values():
-            if values["home_id"] not in known_homes:
-                values["home_id"] = None
-        with transaction.atomic():
-            _write_devices(rows, now, tally)
-        device_ids += rows
+    p.step("changed devices", None)
+    try:
+        for page in pages:
+            if page.errors:
+                # Unknown which device did not parse: the watermark stays here and the listing is read again.
+                p.fail(SyncFailure.Scope.PAGE, where, where, page.errors[0])
+            rows = {item.id: _device_values(item, item.owner_id) for item in page}
+            known_homes = set(
+                Home.objects.filter(pk__in={v["home_id"] for v in rows.values()}).values_list("pk", flat=True)
+            )
+            for values in rows.values():
+                if values["home_id"] not in known_homes:
+                    values["home_id"] = None
+            with transaction.atomic():
+                _write_devices(rows, now, p.tally)
+            device_ids += rows
+            p.advance(len(rows))
+    except CloudError as exc:
+        if _missing_call(exc):
+            p.note(NO_CHANGE_LISTING)
+            return None
+        p.fail(SyncFailure.Scope.PAGE, where, where, exc)
     return device_ids
 
 
@@ -385,10 +419,9 @@ def _store_identities(with_user: list[DeviceDetails], now: dt.datetime, tally: T
     )
 
 
-def sync_details(
-    client: CloudClient, device_ids: list[str], now: dt.datetime, tally: Tally, progress: Progress
-) -> None:
+def sync_details(client: CloudClient, device_ids: list[str], now: dt.datetime, p: SyncPass) -> None:
     """Fetch details on a few threads (the cloud is the bottleneck), store them in batches on this one."""
+    tally = p.tally
 
     def fetch(device_id: str) -> DeviceDetails | Exception:
         try:
@@ -396,51 +429,29 @@ def sync_details(
         except CloudError as exc:
             return exc
 
+    device_ids = list(dict.fromkeys(device_ids))
+    p.step("devices", len(device_ids))
     batch: list[DeviceDetails] = []
     with ThreadPoolExecutor(max_workers=DETAIL_THREADS) as pool:
         for device_id, result in zip(device_ids, pool.map(fetch, device_ids), strict=True):
-            if isinstance(result, Exception):
-                tally.error(f"details {device_id}", result)
-                progress(1)
+            if isinstance(result, DeviceNotFound):
+                tally.add("devices_gone")  # gone from the cloud: nothing left to read
+            elif isinstance(result, Exception):
+                p.fail(SyncFailure.Scope.DEVICE, device_id, f"details {device_id}", result)
             else:
                 batch.append(result)
+            p.advance(1)
             if len(batch) >= WRITE_BATCH:
-                _store_batch(batch, now, tally, progress)
+                _store_batch(batch, now, p)
                 batch = []
-        _store_batch(batch, now, tally, progress)
+        _store_batch(batch, now, p)
 
 
-def _store_batch(batch: list[DeviceDetails], now: dt.datetime, tally: Tally, progress: Progress) -> None:
+def _store_batch(batch: list[DeviceDetails], now: dt.datetime, p: SyncPass) -> None:
     if batch:
-        store_details_batch(batch, now, tally)
-        tally.add("devices_detailed", len(batch))
-        progress(len(batch))
-
-
-def _last_watermark() -> dt.datetime | None:
-    run = (
-        SyncRun.objects.filter(
-            kind=SyncRun.Kind.DEVICES, state__in=[SyncRun.State.SUCCEEDED, SyncRun.State.PARTIAL]
-        )
-        .exclude(watermark=None)
-        .order_by("-started_at")
-        .first()
-    )
-    return run.watermark if run else None
-
-
-def _progress_bars(enabled: bool) -> tuple[Callable[[str, int | None], Progress], Callable[[], None]]:
-    """A factory of tqdm progress bars on the terminal (or silent counters), and a function closing them."""
-    bars: list[tqdm] = []
-
-    def make(label: str, total: int | None) -> Progress:
-        if not enabled:
-            return lambda n: None
-        bar = tqdm(total=total, desc=label, unit="", leave=True, dynamic_ncols=True)
-        bars.append(bar)
-        return bar.update
-
-    return make, lambda: [bar.close() for bar in bars]
+        store_details_batch(batch, now, p.tally)
+        p.tally.add("devices_detailed", len(batch))
+        p.beat()
 
 
 def devices_sync(
@@ -449,53 +460,53 @@ def devices_sync(
     trigger: str = "command",
     progress: bool = False,
     client: CloudClient | None = None,
+    actor: Any = None,
+    task_id: str = "",
 ) -> SyncRun:
-    """One pass: full on the first pass or when asked, incremental after."""
-    make_progress, close_progress = _progress_bars(progress)
-    try:
-        with cache_lock(LOCK_KEY, LOCK_TTL, "a devices sync is already running"):
-            return _devices_sync(full=full, trigger=trigger, client=client, make_progress=make_progress)
-    finally:
-        close_progress()
+    """One pass: full on the first pass or when asked, incremental after; raises LockHeld while one runs."""
 
+    def body(p: SyncPass) -> None:
+        nonlocal client
+        client = client or CloudClient.from_settings()
+        try:
+            _devices_pass(client, p)
+        finally:
+            p.tally.counts.update(client.stats())
 
-def _devices_sync(
-    *,
-    full: bool,
-    trigger: str,
-    client: CloudClient | None,
-    make_progress: Callable[[str, int | None], Progress],
-) -> SyncRun:
-    client = client or CloudClient.from_settings()
-    since = None if full else _last_watermark()
-    is_full = since is None
-    run = SyncRun.objects.create(kind=SyncRun.Kind.DEVICES, trigger=trigger, full=is_full, since=since)
-    tally = Tally("devices sync")
-    started = timezone.now()
-    try:
-        if is_full:
-            owner_ids = sync_homes(client, started, tally)
-            device_ids = sync_device_list_per_home(
-                client, owner_ids, started, tally, make_progress("homes", len(owner_ids))
-            )
-        else:
-            sync_homes(client, started, tally)
-            device_ids = sync_changed_devices(client, since, started, tally)
-        sync_details(client, device_ids, started, tally, make_progress("devices", len(device_ids)))
-        state = SyncRun.State.PARTIAL if tally.errors else SyncRun.State.SUCCEEDED
-    except CloudError as exc:
-        tally.error("sync", exc)
-        state = SyncRun.State.FAILED
-    tally.counts.update(client.stats())
-    SyncRun.objects.filter(pk=run.pk).update(
-        state=state,
-        finished_at=timezone.now(),
-        watermark=started if state != SyncRun.State.FAILED else None,
-        counts=tally.counts,
-        errors=tally.errors,
+    return run_pass(
+        SyncRun.Kind.DEVICES,
+        body,
+        full=full,
+        trigger=trigger,
+        progress=progress,
+        actor=actor,
+        task_id=task_id,
     )
-    run.refresh_from_db()
-    return run
+
+
+def _devices_pass(client: CloudClient, p: SyncPass) -> None:
+    now = p.started
+    p.step("homes", None)
+    listed = sync_homes(client, now, p)
+    # What failed last time is read first: its homes, then (with the rest) its devices.
+    retry_homes = p.retry(SyncFailure.Scope.HOME)
+    if p.full:
+        homes = (
+            listed if listed is not None else list(Home.objects.order_by("pk").values_list("pk", flat=True))
+        )
+        device_ids = sync_device_list_per_home(client, [*retry_homes, *homes], now, p)
+    else:
+        device_ids = sync_device_list_per_home(client, retry_homes, now, p) if retry_homes else []
+        changed = sync_changed_devices(client, p.since, now, p)
+        if changed is None:
+            # No change listing: every stored home (and any new one listed) is read again instead.
+            stored = list(Home.objects.order_by("pk").values_list("pk", flat=True))
+            changed = sync_device_list_per_home(client, [h for h in stored if h not in retry_homes], now, p)
+        device_ids += changed
+    sync_details(client, [*p.retry(SyncFailure.Scope.DEVICE), *device_ids], now, p)
+    if p.notes:
+        p.tally.add("homes_stored", Home.objects.count())
+        p.tally.add("devices_stored", Device.objects.count())
 
 
 def device_refresh(*, device_id: str, client: CloudClient | None = None) -> Device:

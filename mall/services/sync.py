@@ -2,8 +2,9 @@
 the service introductions — into the local mirror, in bulk.
 
 The first pass reads everything; later passes ask the cloud only for orders and subscriptions changed since
-the last successful pass (the changedSince extension), so a paid -> refunded change is picked up without
-re-reading a million orders. A lock in the shared cache keeps two passes from ever running at once.
+the watermark less an overlap (the changedSince extension), so a paid -> refunded change is picked up without
+re-reading a million orders. The pass's lifecycle (lock, SyncRun, progress, failures, watermark) is the one
+every sync shares (voipadmin/syncpass.py): a device, mall or page that fails is kept and read first next time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from tqdm import tqdm
 
 from devices.models import Device
 from mall import selectors
@@ -28,8 +28,10 @@ from mall.models import (
     DeviceCommodity,
     DeviceMall,
     Mall,
+    Order,
     ServiceIntroduction,
     ServiceIntroItem,
+    Subscription,
 )
 from mall.services import mapping
 from mall.services.upsert import (
@@ -40,104 +42,90 @@ from mall.services.upsert import (
 )
 from voipadmin.clients.cloud import CloudClient
 from voipadmin.clients.errors import CloudError, DeviceNotFound
-from voipadmin.locks import cache_lock
-from voipadmin.models import SyncRun
-from voipadmin.syncpass import Tally
+from voipadmin.models import SyncFailure, SyncRun
+from voipadmin.syncpass import SyncPass, Tally, run_pass
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = "mall:sync:lock"
-# Longer than the longest pass we expect; if a worker dies holding it, the next pass runs after this.
-LOCK_TTL = 6 * 3600
 PAGE_SIZE = 500
-# Re-read a margin before the last pass's start: clocks differ, and re-reading is harmless (upserts).
-OVERLAP = dt.timedelta(minutes=10)
 DEVICE_BATCH = 200
+NO_SUCH_CALL = 1108
 
 
 @dataclass
 class _Pass:
-    run: SyncRun
+    p: SyncPass
     client: CloudClient
-    since: dt.datetime | None
-    progress: bool
-    tally: Tally = field(default_factory=lambda: Tally("mall sync"))
     days: set[dt.date] = field(default_factory=set)
 
-    def bar(self, total: int | None, desc: str) -> tqdm:
-        return tqdm(total=total, desc=desc, unit="row", disable=not self.progress, leave=False)
+    @property
+    def tally(self) -> Tally:
+        return self.p.tally
+
+    @property
+    def since(self) -> dt.datetime | None:
+        return self.p.since
 
 
 def mall_sync(
-    *, trigger: str = "command", full: bool = False, progress: bool = False, client: CloudClient | None = None
+    *,
+    trigger: str = "command",
+    full: bool = False,
+    progress: bool = False,
+    client: CloudClient | None = None,
+    actor: Any = None,
+    task_id: str = "",
 ) -> SyncRun:
-    """Run one mall sync pass (full, or incremental after a clean pass); raises LockHeld if one runs."""
-    with cache_lock(LOCK_KEY, LOCK_TTL, "a mall sync is already running"):
-        return _run(trigger=trigger, full=full, progress=progress, client=client or CloudClient())
+    """Run one mall sync pass (full, or incremental from the watermark); raises LockHeld if one runs."""
 
+    def body(p: SyncPass) -> None:
+        state = _Pass(p=p, client=client or CloudClient())
+        try:
+            _run(state)
+        finally:
+            p.tally.counts.update(state.client.stats())
 
-def _run(*, trigger: str, full: bool, progress: bool, client: CloudClient) -> SyncRun:
-    started = timezone.now()
-    last = (
-        SyncRun.objects.filter(kind=SyncRun.Kind.MALL, state=SyncRun.State.SUCCEEDED, since__isnull=False)
-        .order_by("-started_at", "-id")
-        .first()
+    return run_pass(
+        SyncRun.Kind.MALL, body, full=full, trigger=trigger, progress=progress, actor=actor, task_id=task_id
     )
-    since = None if full or last is None else last.since - OVERLAP
-    run = SyncRun.objects.create(kind=SyncRun.Kind.MALL, trigger=trigger, full=since is None)
-    state = _Pass(run=run, client=client, since=since, progress=progress)
-    try:
-        _devices(state, changed_after=None if since is None else last.started_at - OVERLAP)
-        pairs = _malls(state)
-        for mall in pairs:
-            _orders(state, mall)
-            _subscriptions(state, mall)
-        _service_introductions(state)
-        state.tally.add("day_totals", order_day_totals_rebuild(days=None if since is None else state.days))
-        # Totals of a device or a search are read from the orders: they too are stale now.
-        selectors.mirror_changed()
-    except Exception as exc:
-        state.tally.error("aborted", exc)
-        _finish(state, SyncRun.State.FAILED, next_since=None)
-        raise
-    _finish(
-        state, SyncRun.State.PARTIAL if state.tally.errors else SyncRun.State.SUCCEEDED, next_since=started
-    )
-    return run
 
 
-def _finish(state: _Pass, outcome: str, next_since: dt.datetime | None) -> None:
-    run = state.run
-    run.state = outcome
-    run.finished_at = timezone.now()
-    run.counts = state.tally.counts
-    run.errors = state.tally.errors
-    # The next incremental pass asks for changes since this pass began (only a clean pass moves it on).
-    run.since = next_since if outcome == SyncRun.State.SUCCEEDED else None
-    run.watermark = state.since
-    run.save(update_fields=["state", "finished_at", "counts", "errors", "since", "watermark"])
+def _run(state: _Pass) -> None:
+    _devices(state)
+    pairs = _malls(state)
+    state.p.step("malls", len(pairs))
+    for mall in pairs:
+        _orders(state, mall)
+        _subscriptions(state, mall)
+        state.p.advance(1)
+    _service_introductions(state)
+    state.tally.add("day_totals", order_day_totals_rebuild(days=None if state.since is None else state.days))
+    # Totals of a device or a search are read from the orders: they too are stale now.
+    selectors.mirror_changed()
 
 
 # -- per device: where it buys and what it is offered --------------------------------------------------------
-def _devices(state: _Pass, changed_after: dt.datetime | None) -> None:
+def _devices(state: _Pass) -> None:
     devices = Device.objects.order_by("device_id")
-    if changed_after is not None:
-        # Mall info and offers change with the device, not with time: re-read changed and never-read devices.
+    retry = state.p.retry(SyncFailure.Scope.DEVICE)
+    if state.since is not None:
+        # Mall info and offers change with the device, not with time: re-read changed and never-read devices,
+        # and those that failed last time.
         devices = devices.filter(
-            Q(cloud_modified_at__gte=changed_after)
-            | Q(synced_at__gte=changed_after)
+            Q(cloud_modified_at__gte=state.since)
+            | Q(synced_at__gte=state.since)
             | Q(mall_infos__isnull=True)
+            | Q(pk__in=retry)
         ).distinct()
-    total = devices.count()
-    with state.bar(total, "devices") as bar:
-        batch: list[tuple[Device, list[Any], list[Any]]] = []
-        for device in devices.iterator(chunk_size=DEVICE_BATCH):
-            batch.append(_read_device(state, device))
-            bar.update(1)
-            if len(batch) >= DEVICE_BATCH:
-                _write_devices(state, batch)
-                batch = []
-        _write_devices(state, batch)
+    state.p.step("devices", devices.count())
+    batch: list[tuple[Device, list[Any], list[Any] | None]] = []
+    for device in devices.iterator(chunk_size=DEVICE_BATCH):
+        batch.append(_read_device(state, device))
+        state.p.advance(1)
+        if len(batch) >= DEVICE_BATCH:
+            _write_devices(state, batch)
+            batch = []
+    _write_devices(state, batch)
 
 
 def _read_device(state: _Pass, device: Device) -> tuple[Device, list[Any], list[Any]]:
@@ -155,17 +143,20 @@ def _read_device(state: _Pass, device: Device) -> tuple[Device, list[Any], list[
             state.tally.add("devices_gone")
             return device, [], None
         except CloudError as exc:
-            state.tally.error(f"getAppMallInfo {device.device_id} {catalog}", exc)
+            where = f"getAppMallInfo {device.device_id} {catalog}"
+            state.p.fail(SyncFailure.Scope.DEVICE, device.device_id, where, exc)
     try:
         offered = state.client.get_commodity_list(device_id=device.device_id)
     except DeviceNotFound:
         state.tally.add("devices_gone")
         return device, infos, None
     except CloudError as exc:
-        state.tally.error(f"getCommodityList {device.device_id}", exc)
+        state.p.fail(SyncFailure.Scope.DEVICE, device.device_id, f"getCommodityList {device.device_id}", exc)
         return device, infos, None
     for problem in offered.errors:
-        state.tally.error(f"getCommodityList {device.device_id}", problem)
+        state.p.fail(
+            SyncFailure.Scope.DEVICE, device.device_id, f"getCommodityList {device.device_id}", problem
+        )
     commodities = list(offered.items)
     return device, infos, commodities
 
@@ -221,10 +212,15 @@ def _malls(state: _Pass) -> list[Mall]:
     try:
         listed = state.client.list_malls()
     except CloudError as exc:
-        state.tally.error("ext/listMalls (using the devices' malls)", exc)
+        if exc.code == NO_SUCH_CALL:
+            state.p.note("no_mall_listing")
+        else:
+            state.p.fail(
+                SyncFailure.Scope.LISTING, "ext/listMalls", "ext/listMalls (using the devices' malls)", exc
+            )
         listed = []
     for problem in getattr(listed, "errors", ()):
-        state.tally.error("ext/listMalls", problem)
+        state.p.fail(SyncFailure.Scope.LISTING, "ext/listMalls", "ext/listMalls", problem)
     rows = []
     for info in listed:
         fields = mapping.mall_info(info)
@@ -236,7 +232,7 @@ def _malls(state: _Pass) -> list[Mall]:
 
 
 def _pages(
-    state: _Pass, fetch: Callable[..., Any], desc: str, modified: Callable[[Any], dt.datetime | None]
+    state: _Pass, fetch: Callable[..., Any], modified: Callable[[Any], dt.datetime | None]
 ) -> Iterator[Any]:
     """Pages of a cloud listing: by page number for a full pass; by a moving changedSince otherwise.
 
@@ -244,26 +240,42 @@ def _pages(
     page numbers and skip one; restarting from the newest change seen instead never skips any.
     """
     since, page_no = state.since, 1
-    with state.bar(None, desc) as bar:
-        while True:
-            page = fetch(page_no=page_no, page_size=PAGE_SIZE, changed_since=since)
-            items = list(page.items)
-            if bar.total is None and page.total_record is not None:
-                bar.total = page.total_record
-                bar.refresh()
-            yield page
-            bar.update(len(items) + len(page.errors))
-            # Records that did not parse still count: the page was full, so another may follow.
-            if len(items) + len(page.errors) < PAGE_SIZE:
-                return
-            if since is None:
-                page_no += 1
-                continue
-            newest = max((m for m in map(modified, items) if m is not None), default=None)
-            if newest is not None and newest > since:
-                since, page_no = newest, 1
-            else:
-                page_no += 1  # a whole page changed in the same millisecond: step past it
+    while True:
+        page = fetch(page_no=page_no, page_size=PAGE_SIZE, changed_since=since)
+        items = list(page.items)
+        yield page
+        state.p.beat()
+        # Records that did not parse still count: the page was full, so another may follow.
+        if len(items) + len(page.errors) < PAGE_SIZE:
+            return
+        if since is None:
+            page_no += 1
+            continue
+        newest = max((m for m in map(modified, items) if m is not None), default=None)
+        if newest is not None and newest > since:
+            since, page_no = newest, 1
+        else:
+            page_no += 1  # a whole page changed in the same millisecond: step past it
+
+
+def _count_missed(state: _Pass, model: type, key: str, records: list[dict[str, Any]]) -> None:
+    """New or changed rows (by status and cloud change time): what a full pass finds that was missed."""
+    stored = {
+        pk: (status, modified)
+        for pk, status, modified in model.objects.filter(pk__in=[r[key] for r in records]).values_list(
+            "pk", "status", "cloud_modified_at"
+        )
+    }
+    name = model._meta.model_name
+    state.tally.add(f"{name}_created", sum(1 for r in records if r[key] not in stored))
+    state.tally.add(
+        f"{name}_updated",
+        sum(
+            1
+            for r in records
+            if r[key] in stored and stored[r[key]] != (r.get("status"), r.get("cloud_modified_at"))
+        ),
+    )
 
 
 def _orders(state: _Pass, mall: Mall) -> None:
@@ -272,16 +284,17 @@ def _orders(state: _Pass, mall: Mall) -> None:
 
     where = f"getOrderList {mall.mall_code}/{mall.site_code}"
     try:
-        for page in _pages(state, fetch, f"orders {mall.mall_code}/{mall.site_code}", mapping.order_modified):
+        for page in _pages(state, fetch, mapping.order_modified):
             now = timezone.now()
             records = [mapping.order(item, synced_at=now) for item in page.items]
+            _count_missed(state, Order, "order_id", records)
             state.days |= orders_upsert(orders=records)
             state.tally.add("orders", len(records))
             # A record that did not parse is named and skipped; the rest of its page is stored.
             for problem in page.errors:
-                state.tally.error(where, problem)
+                state.p.fail(SyncFailure.Scope.PAGE, where, where, problem)
     except CloudError as exc:
-        state.tally.error(where, exc)
+        state.p.fail(SyncFailure.Scope.MALL, where, where, exc)
 
 
 def _subscriptions(state: _Pass, mall: Mall) -> None:
@@ -291,18 +304,17 @@ def _subscriptions(state: _Pass, mall: Mall) -> None:
         )
 
     where = f"getSubscriptionOrderList {mall.mall_code}/{mall.site_code}"
-    desc = f"subscriptions {mall.mall_code}/{mall.site_code}"
     try:
-        for page in _pages(state, fetch, desc, mapping.subscription_modified):
+        for page in _pages(state, fetch, mapping.subscription_modified):
             now = timezone.now()
-            subscriptions_upsert(
-                subscriptions=[mapping.subscription(item, synced_at=now) for item in page.items]
-            )
+            records = [mapping.subscription(item, synced_at=now) for item in page.items]
+            _count_missed(state, Subscription, "subscribe_id", records)
+            subscriptions_upsert(subscriptions=records)
             state.tally.add("subscriptions", len(page.items))
             for problem in page.errors:
-                state.tally.error(where, problem)
+                state.p.fail(SyncFailure.Scope.PAGE, where, where, problem)
     except CloudError as exc:
-        state.tally.error(where, exc)
+        state.p.fail(SyncFailure.Scope.MALL, where, where, exc)
 
 
 # -- service introductions -----------------------------------------------------------------------------------
@@ -312,7 +324,8 @@ def _service_introductions(state: _Pass) -> None:
         try:
             intro = state.client.get_service_introduction(category_code=category)
         except CloudError as exc:
-            state.tally.error(f"getServiceIntroduction {category}", exc)
+            where = f"getServiceIntroduction {category}"
+            state.p.fail(SyncFailure.Scope.LISTING, where, where, exc)
             continue
         with transaction.atomic():
             ServiceIntroduction.objects.update_or_create(category_code=category, defaults={"synced_at": now})

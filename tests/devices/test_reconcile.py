@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
@@ -30,6 +29,7 @@ from devices.services.reconcile import (
 )
 from devices.services.sync import devices_sync
 from tests.factories import DeviceFactory, VoipAuthStateFactory
+from voipadmin import locks
 from voipadmin.clients import WeChatClient
 from voipadmin.models import AuditEvent
 
@@ -121,7 +121,7 @@ def test_a_run_fixes_every_disagreeing_device_exactly_once_and_a_second_run_find
     assert not VoipAuthState.objects.filter(wechat_observed_at=None).exists()
     fixes = AuditEvent.objects.filter(action="reconcile_fix", result="ok")
     assert set(fixes.values_list("device_id", flat=True)) == disagreeing and fixes.count() == len(disagreeing)
-    assert cache.get(LOCK_KEY) is None
+    assert locks.owner(LOCK_KEY) is None
 
     second = reconciliation_run(trigger="command")
     assert second.state == ReconciliationRun.State.SUCCEEDED
@@ -240,7 +240,7 @@ def test_wechats_daily_quota_ends_the_run_as_partial(sandbox_settings: Any, sand
     assert run.state == ReconciliationRun.State.PARTIAL
     assert any("quota" in e for e in run.errors)
     assert run.counts["not_reached"] > 0 and run.counts["checked"] < run.counts["total"]
-    assert cache.get(LOCK_KEY) is None
+    assert locks.owner(LOCK_KEY) is None
 
 
 @sandboxed
@@ -269,8 +269,8 @@ def test_a_second_start_is_refused_while_a_run_runs() -> None:
     run = reconciliation_start(trigger="command")
     with pytest.raises(RunAlreadyRunning):
         reconciliation_start(trigger="command")
-    # Without the cache lock (flushed, expired) the database still knows the run is live.
-    cache.delete(LOCK_KEY)
+    # Without the lock (expired) the database still knows the run is live.
+    locks.release(LOCK_KEY, run.lock_token)
     with pytest.raises(RunAlreadyRunning):
         reconciliation_start(trigger="command")
     assert ReconciliationRun.objects.get() == run
@@ -279,7 +279,7 @@ def test_a_second_start_is_refused_while_a_run_runs() -> None:
 @pytest.mark.django_db
 def test_a_run_whose_worker_vanished_is_failed_and_a_new_one_starts() -> None:
     old = reconciliation_start(trigger="command")
-    cache.delete(LOCK_KEY)  # the lock expired with its worker
+    locks.release(LOCK_KEY, old.lock_token)  # the lock expired with its worker
     ReconciliationRun.objects.filter(pk=old.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
     new = reconciliation_start(trigger="command")
     old.refresh_from_db()

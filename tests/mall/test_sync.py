@@ -20,8 +20,10 @@ from mall.models import Commodity, CommodityPrice, DeviceMall, Order, ServiceInt
 from mall.services import sync
 from mall.tasks import mall_sync_task
 from tests.fixtures.sandbox import Sandbox
+from voipadmin import locks
 from voipadmin.locks import LockHeld
-from voipadmin.models import AuditEvent, SyncRun
+from voipadmin.models import AuditEvent, SyncFailure, SyncRun
+from voipadmin.syncpass import lock_key
 from voipadmin.templatetags.charts import grouped_money
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +83,8 @@ def test_a_full_pass_mirrors_what_the_cloud_holds(synced: Sandbox) -> None:
         "ai",
     }
     run = SyncRun.objects.get(kind=SyncRun.Kind.MALL)
-    assert run.full and run.since is not None and run.counts["orders"] == stats["orders"]
+    assert run.full and run.since is None and run.watermark == run.started_at
+    assert run.counts["orders"] == stats["orders"]
     # The extension links orders to their device, home and user.
     assert Order.objects.filter(device__isnull=False).count() == stats["orders"]
 
@@ -181,16 +184,18 @@ def test_an_incremental_pass_picks_up_a_status_change(synced: Sandbox) -> None:
 
 def test_the_lock_refuses_a_second_concurrent_pass(sandbox_settings: Sandbox) -> None:
     cache.clear()
-    assert cache.add(sync.LOCK_KEY, "another-pass", 60)  # as a pass running elsewhere holds it
+    key = lock_key(SyncRun.Kind.MALL)
+    other = locks.acquire(key, 60)  # as a pass running elsewhere holds it
+    assert other
     with pytest.raises(LockHeld):
         sync.mall_sync(trigger="test")
     with pytest.raises(CommandError):
         call_command("sync", "mall", verbosity=0)
     assert mall_sync_task.run(full=False, trigger="test") == {"state": "locked"}
     assert not SyncRun.objects.filter(kind=SyncRun.Kind.MALL).exists()
-    cache.delete(sync.LOCK_KEY)
+    locks.release(key, other)
     assert sync.mall_sync(trigger="test").state == SyncRun.State.SUCCEEDED
-    assert cache.get(sync.LOCK_KEY) is None  # released after the pass
+    assert locks.owner(key) is None  # released after the pass
 
 
 def test_a_malformed_record_is_named_and_the_rest_of_the_page_stored(sandbox_settings: Sandbox) -> None:
@@ -201,7 +206,9 @@ def test_a_malformed_record_is_named_and_the_rest_of_the_page_stored(sandbox_set
     assert run.state == SyncRun.State.PARTIAL
     assert any("malformed" in e for e in run.errors)
     assert Order.objects.count() > sandbox_settings.stats()["orders"] / 2
-    assert run.since is None  # a partial pass does not move the incremental watermark
+    # A partial pass keeps its watermark before its failures: the next pass re-reads from where it began.
+    assert run.watermark is not None and run.watermark <= run.started_at
+    assert SyncFailure.objects.filter(kind="mall", scope="page").exists()
 
 
 def _purchase_setup(sandbox: Sandbox) -> tuple[Device, CommodityPrice]:

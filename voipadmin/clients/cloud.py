@@ -243,6 +243,7 @@ class CloudClient:
         )
         self._counts: dict[str, int] = {"cloud_calls": 0, "cloud_retries": 0, "cloud_token_retries": 0}
         self._counts_lock = threading.Lock()
+        self._by_call: dict[str, int] = {}
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> CloudClient:
@@ -256,6 +257,11 @@ class CloudClient:
         """This client's counters (calls, retries, token retries, token refreshes) for a run's record."""
         with self._counts_lock:
             return {**self._counts, "cloud_token_refreshes": self.token.refreshes}
+
+    def calls(self) -> dict[str, int]:
+        """Requests sent by this client per cloud call name (``getDeviceList``, ``ext/listHomes``, ...)."""
+        with self._counts_lock:
+            return dict(self._by_call)
 
     def _count(self, key: str) -> None:
         with self._counts_lock:
@@ -286,6 +292,9 @@ class CloudClient:
         headers = self._headers(method, path_qs, body, token)
         started = time.monotonic()
         self._count("cloud_calls")
+        name = path_qs.split("?", 1)[0].rsplit("/vas/voip/", 1)[-1]
+        with self._counts_lock:
+            self._by_call[name] = self._by_call.get(name, 0) + 1
         try:
             resp = self.session.request(
                 method,

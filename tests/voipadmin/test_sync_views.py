@@ -1,0 +1,116 @@
+"""/syncs/: the list (filters, bad input, live rows, failures), and starting a pass (confirmed, audited, refused)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from voipadmin import locks
+from voipadmin.models import AuditEvent, SyncFailure, SyncRun
+from voipadmin.syncpass import lock_key
+
+pytestmark = pytest.mark.django_db
+URL = "/syncs/"
+
+
+def _runs() -> tuple[SyncRun, SyncRun]:
+    done = SyncRun.objects.create(
+        kind="devices",
+        state="partial",
+        counts={"devices_detailed": 7, "missed": 2},
+        notes=["no_home_listing"],
+    )
+    running = SyncRun.objects.create(kind="mall", state="running", step="devices", done=5, total=20)
+    SyncFailure.objects.create(
+        kind="devices",
+        scope="device",
+        key="dev-1",
+        reason="details dev-1: refused",
+        since=done.started_at,
+        first_failed_at=done.started_at,
+        run=done,
+    )
+    return done, running
+
+
+def test_the_list_shows_passes_failures_notes_and_a_polling_row_for_a_running_pass(
+    viewer_client: Client,
+) -> None:
+    done, running = _runs()
+    html = viewer_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'id="sync-{done.pk}"' in html and "2 missed by incremental passes" in html
+    assert "The cloud offers no home listing" in html
+    assert f'hx-get="{reverse("sync-row", args=[running.pk])}"' in html and "<progress" in html
+    assert "dev-1" in html and "1 thing the next pass reads first" in html
+    assert "Start a pass now" not in html  # a viewer cannot start one
+    row = viewer_client.get(
+        reverse("sync-row", args=[running.pk]), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert row.status_code == 200 and b"5 of 20" in row.content and b"<html" not in row.content
+
+
+@pytest.mark.parametrize("query", ["?page=x", "?page=%C2%B2", "?page=0", "?kind=nope", "?page=99999999999"])
+def test_bad_input_is_a_400_never_a_500(ops_client: Client, query: str) -> None:
+    assert ops_client.get(URL + query).status_code == 400
+
+
+def test_a_filter_and_a_page_past_the_end(ops_client: Client) -> None:
+    _runs()
+    html = ops_client.get(URL + "?kind=mall").content.decode()
+    assert 'data-state="running"' in html and 'data-state="partial"' not in html
+    assert ops_client.get(URL + "?page=50").status_code == 200
+    assert ops_client.get(reverse("sync-row", args=[999999])).status_code == 404
+
+
+def test_starting_a_pass_is_confirmed_first_then_queued_and_audited(
+    ops_client: Client, monkeypatch: Any
+) -> None:
+    from voipadmin import sync_views
+
+    queued: list[dict[str, Any]] = []
+    monkeypatch.setattr(sync_views.TASKS["mall"], "delay_on_commit", lambda **kw: queued.append(kw))
+    url = reverse("sync-start")
+    asked = ops_client.post(
+        url, {"kind": "mall", "full": "on"}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert asked.status_code == 200 and "start a full pass of the mall sync now" in asked.content.decode()
+    assert not queued and not AuditEvent.objects.exists()
+    done = ops_client.post(url, {"kind": "mall", "full": "on", "confirmed": "yes"})
+    assert done.status_code == 302 and queued == [
+        {"trigger": "user", "full": True, "actor_id": queued[0]["actor_id"]}
+    ]
+    event = AuditEvent.objects.get()
+    assert (event.action, event.result, event.message) == ("sync_start", "ok", "sync.started")
+
+
+def test_a_start_while_a_pass_runs_is_refused_with_a_clear_message(
+    ops_client: Client, monkeypatch: Any
+) -> None:
+    from voipadmin import sync_views
+
+    monkeypatch.setattr(sync_views.TASKS["devices"], "delay_on_commit", lambda **kw: pytest.fail("queued"))
+    token = locks.acquire(lock_key("devices"), 30)
+    try:
+        answer = ops_client.post(
+            reverse("sync-start"),
+            {"kind": "devices", "confirmed": "yes"},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    finally:
+        locks.release(lock_key("devices"), token)
+    assert "a pass of that sync is already running" in answer.content.decode()
+    assert AuditEvent.objects.get().result == "not_sent"
+
+
+def test_only_ops_may_start_a_pass_and_bad_kinds_are_refused(
+    support_client: Client, viewer_client: Client, ops_client: Client
+) -> None:
+    url = reverse("sync-start")
+    for client in (support_client, viewer_client):
+        assert client.post(url, {"kind": "devices", "confirmed": "yes"}).status_code == 403
+    assert ops_client.post(url, {"kind": "nope", "confirmed": "yes"}).status_code == 400
+    assert ops_client.get(url).status_code == 405
