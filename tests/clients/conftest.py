@@ -62,8 +62,9 @@ def _english() -> Iterator[None]:
 
 
 @pytest.fixture
-def local_cache(settings: Any) -> None:
-    """A cache of this test's own (the token store), so no token leaks between tests."""
+def local_cache(settings: Any, db: None) -> None:
+    """A cache of this test's own (the token store), so no token leaks between tests; the database holds the
+    token's refresh lock (voipadmin/locks.py) where there is no Redis."""
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     }

@@ -39,7 +39,14 @@ class Watch(HTTPAdapter):
 def configure(opts: dict[str, Any]) -> None:
     settings.configure(
         USE_TZ=True,
-        INSTALLED_APPS=[],
+        # voipadmin for its lock table (the refresh lock), and what its models and migrations stand on.
+        INSTALLED_APPS=[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django_celery_beat",
+            "voipadmin.apps.VoipadminConfig",
+        ],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": opts["db"]}},
         CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tokens"}},
         CLOUD_BASE_URL=opts["url"],
@@ -93,6 +100,7 @@ def main() -> None:
     if opts.get("setup"):
         from django.core.management import call_command
 
+        call_command("migrate", "voipadmin", verbosity=0)
         call_command("createcachetable", verbosity=0)
         return
     print(json.dumps(run(opts)), flush=True)

@@ -138,7 +138,8 @@ class SharedToken:
     """One access token per credential, kept in Django's cache and refreshed by one process at a time.
 
     A refresh invalidates the previous token (Tuya; WeChat after an overlap), so every process must use the
-    same one: the refresher holds a ``cache.add`` lock with a timeout; the others wait and re-read.
+    same one: the refresher holds the project's one lock (voipadmin/locks.py: an owner and a lease, atomic on
+    Redis or the database) for at most ``lock_ttl``; the others wait and re-read.
     ``get(stale=T)`` returns a token other than T, refreshing only if the cache still holds T: after a
     1010/1011 in several processes at once, exactly one of them refreshes.
     """
@@ -189,15 +190,16 @@ class SharedToken:
         self.cache.delete(self.key)
 
     def _refresh(self, stale: str | None) -> str:
-        owner = uuid.uuid4().hex
+        from voipadmin import locks
+
         deadline = time.monotonic() + self.lock_ttl + 5
         while True:
-            if self.cache.add(self.lock_key, owner, timeout=max(1, int(self.lock_ttl))):
+            owner = locks.acquire(self.lock_key, self.lock_ttl)
+            if owner is not None:
                 try:
                     return self._refresh_locked(stale)
                 finally:
-                    if self.cache.get(self.lock_key) == owner:
-                        self.cache.delete(self.lock_key)
+                    locks.release(self.lock_key, owner)
             time.sleep(self.POLL_SECONDS)
             record = self.read()
             if self._usable(record, stale):
