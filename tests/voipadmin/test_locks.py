@@ -1,6 +1,7 @@
 """The one lock: owner token, atomic acquire, renew and release; never two holders at once across processes.
 
-Runs on whichever backend the settings choose: the database lock table (SQLite, PostgreSQL) or Redis.
+Runs on the database lock table always (SQLite on one CI leg, PostgreSQL on the other) and on Redis where the
+settings name one, whichever the project would choose.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ from tests.fixtures.celery import ROOT, _database_url
 from voipadmin import locks
 from voipadmin.models import Lock
 
+BACKENDS = ["database", "redis"] if settings.REDIS_URL else ["database"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, settings) -> str:
+    """The lock's backend for this test: the database table (no REDIS_URL), or Redis."""
+    if request.param == "database":
+        settings.REDIS_URL = ""
+    return request.param
+
 
 @pytest.mark.django_db(transaction=True)
-def test_acquire_renew_release_name_the_owner() -> None:
+def test_acquire_renew_release_name_the_owner(backend: str) -> None:
     token = locks.acquire("t:a", 30)
     assert token and locks.owner("t:a") == token
     assert locks.acquire("t:a", 30) is None  # held
@@ -38,8 +49,8 @@ def test_acquire_renew_release_name_the_owner() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_expired_lease_is_taken_over_and_its_old_owner_cannot_renew_or_release() -> None:
-    if settings.REDIS_URL:
+def test_an_expired_lease_is_taken_over_and_its_old_owner_cannot_renew_or_release(backend: str) -> None:
+    if backend == "redis":
         old = locks.acquire("t:c", 0.05)
         import time
 
@@ -58,7 +69,7 @@ def test_an_expired_lease_is_taken_over_and_its_old_owner_cannot_renew_or_releas
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_never_hold_the_lock_at_once(tmp_path: Path) -> None:
+def test_two_processes_never_hold_the_lock_at_once(tmp_path: Path, backend: str) -> None:
     log = tmp_path / "holders.log"
     env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
     cmd = [sys.executable, "-m", "tests.voipadmin.lock_worker", "t:race", "40", str(log)]
