@@ -78,7 +78,7 @@ class ListFilterSet(django_filters.FilterSet):
     def get_filters(cls) -> dict[str, django_filters.Filter]:
         filters = super().get_filters()
         if cls.dated:
-            # "from" cannot be a class attribute, and it is the URL's name on every list (DESIGN §5).
+            # "from" cannot be a class attribute, and it is the URL's name on every list (README: "Lists and their filters").
             filters["from"] = date_filter(_("From"))
             filters["to"] = date_filter(_("To"))
         return filters

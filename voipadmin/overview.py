@@ -308,8 +308,9 @@ def _url(name: str, query: list[tuple[str, Any]] | None = None) -> str:
 
 
 def _reconciliation_url(pk: int | None = None) -> str:
-    # DESIGN §5 fixes these paths; the part that serves them is written separately (as in base.html's nav).
-    return f"/reconciliation/{pk}/" if pk else "/reconciliation/"
+    return (
+        reverse("devices:reconciliation-detail", args=[pk]) if pk else reverse("devices:reconciliation-list")
+    )
 
 
 def _run_state_label(state: str, model: type[models.Model] | None) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 PER_PAGE = 50
 
@@ -26,7 +27,7 @@ def render_list(
     htmx = getattr(request, "htmx", None)
     name = f"{template}#{fragment}" if htmx and not htmx.history_restore_request else template
     response = render(request, name, context, status=status)
-    response["Vary"] = "HX-Request"
+    patch_vary_headers(response, ["HX-Request"])
     return mark_error_fragment(response)
 
 

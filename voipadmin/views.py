@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,21 +16,15 @@ from voipadmin.filters import AuditFilter
 from voipadmin.forms import SearchForm
 from voipadmin.middleware import SESSION_KEY
 from voipadmin.models import AuditEvent
+from voipadmin.overview import day_part, overview_figures, page_context
 from voipadmin.paging import paginate, render_list
 from voipadmin.selectors import audit_csv_lines, audit_events
 
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    # Imported here, not at the top, so the overview's change to this shared file stays inside this function.
-    from voipadmin.overview import day_part, overview_figures, page_context
-
     context = {**page_context(overview_figures()), "day_part": day_part()}
-    htmx = request.htmx and not request.htmx.history_restore_request
-    template = "voipadmin/overview.html#overview-body" if htmx else "voipadmin/overview.html"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
+    return render_list(request, "voipadmin/overview.html", "overview-body", context)
 
 
 @login_not_required
@@ -61,12 +55,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "groups": search_service.grouped_matches(q) if valid and q else [],
         "exact": search_service.exact_match(q) if valid and q and htmx else None,
     }
-    template = "voipadmin/search.html"
-    if htmx:
-        template += "#search-dropdown" if request.GET.get("dropdown") else "#search-results"
-    response = render(request, template, context, status=200 if valid else 400)
-    response["Vary"] = "HX-Request"
-    return response
+    fragment = "search-dropdown" if request.GET.get("dropdown") else "search-results"
+    return render_list(request, "voipadmin/search.html", fragment, context, status=200 if valid else 400)
 
 
 @require_GET

@@ -6,7 +6,7 @@ openId), one observation call per chunk of up to 50 devices sharing a model id. 
 observation is newer than the cloud's last change, ``saveWXVoipAuth`` pushes WeChat's value — unless the run is
 a dry run or ``settings.RECONCILE_MODE == "report"``.
 
-Shape (DESIGN §4), built so several workers can share a run and a killed one loses nothing:
+Shape (docs/reconciliation.md), built so several workers can share a run and a killed one loses nothing:
 
 - ``reconciliation_start`` refuses while a run is running (the project lock, voipadmin/locks.py, with a lease
   renewed as the run makes progress, plus the database state) and creates the run; ``reconciliation_execute`` does the work and is safe

@@ -1,6 +1,6 @@
 """Plumbing both clients share: pooled sessions, timeouts, backoff, masking, one token shared via the cache.
 
-Reference: DESIGN.md §1-3 (one shared token, one refresher at a time, safe retries only, no secret in logs).
+One shared token with one refresher at a time, retries of safe calls only, and no secret in a log line.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Client of the IoT cloud: the 16 ``@ray-js/wechat-ms-voip`` SDK calls and the console's extensions.
 
-Reference: /tmp/contract.md "Cloud" (the wire contract shared with sandbox/),
-../shared/reference/CONTRACTS.md §2 (Tuya OpenAPI signing, tokens, error codes),
-../shared/seed/ms-voip-sdk.txt (parameters and result shapes); documented in docs/cloud-api.md.
+The wire contract (signing, tokens, envelopes, the calls' parameters and result shapes, the extensions) is
+docs/cloud-api.md; sandbox/ serves the same contract.
 
 Every call is ``POST /v1.0/vas/voip/<sdkFunctionName>`` (extensions under ``ext/``), signed as Tuya signs
 (HMAC-SHA256, new algorithm). One access token per client id lives in Django's cache and is refreshed by one

@@ -1,6 +1,6 @@
 """The cloud's enumerations with readable labels; an unseen value reads "unknown (N)", never a crash.
 
-Reference: ../shared/reference/CONTRACTS.md §1.1 (vendor-documented) and §1.2 (not recovered), DESIGN.md §3.
+Which values the vendor documents and which are ours is listed in docs/cloud-api.md ("Enumerations").
 
 Documented values come from the vendor's SDK page (getCommodityList tables, OrderStatus, ServiceTag).
 Values no public source gives live in ``UNVERIFIED`` below, the one place to correct them.
@@ -135,7 +135,7 @@ class VasType(CodeEnum):
 
 
 class AuthTag(CodeEnum):
-    """saveWXVoipAuth ``auth_tag``: written as WeChat's own status (DESIGN §3)."""
+    """saveWXVoipAuth ``auth_tag``: written as WeChat's own status (docs/wechat-api.md)."""
 
     labels_key = enum.nonmember("authTag")
     NOT_AUTHORIZED = 0

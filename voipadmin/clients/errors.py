@@ -1,6 +1,6 @@
 """Typed errors of the cloud and WeChat clients.
 
-Reference: ../shared/reference/CONTRACTS.md §2 (Tuya error codes) and §3 (WeChat errcodes); /tmp/contract.md.
+The codes and what each means are documented in docs/cloud-api.md ("Errors") and docs/wechat-api.md.
 
 Callers tell outcomes apart by class: ``CloudUnavailable`` (no answer; for a write, ``outcome_unknown``
 says the cloud may have done it), ``CloudRateLimited``, ``CloudAuthError`` (our credentials or token),

@@ -1,6 +1,6 @@
 """Typed results of the cloud and WeChat calls (frozen dataclasses), each parsed from the wire at the edge.
 
-Reference: ../shared/seed/ms-voip-sdk.txt (names and shapes), /tmp/contract.md (extensions), DESIGN.md §2.
+Names and shapes follow the calls documented in docs/cloud-api.md and docs/wechat-api.md.
 
 Each model keeps the cloud's meaning with snake_case names; ``parse(o)`` reads one JSON object through
 ``_parse.Obj``: money -> Decimal, ms epochs -> aware UTC datetimes, codes -> labelled enums. Lists of records

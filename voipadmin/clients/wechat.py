@@ -1,8 +1,7 @@
 """Client of the WeChat server API, per AppID: access token, sn tickets, authorization observations.
 
-Reference: /tmp/contract.md "WeChat" (the wire contract shared with sandbox/),
-../shared/reference/CONTRACTS.md §3-4 (WeChat endpoints, errcodes, and why authorization can only be
-observed), DESIGN.md §3; documented for operators in docs/wechat-api.md.
+The endpoints, errcodes and why authorization can only be observed are in docs/wechat-api.md; sandbox/ serves
+the same contract.
 
 The access token is shared across processes through Django's cache and refreshed by one process at a time;
 ``/cgi-bin/stable_token`` (normal mode) is preferred because it does not invalidate other holders' tokens,
