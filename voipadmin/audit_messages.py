@@ -146,6 +146,42 @@ MISSING: dict[str, Any] = {
 }
 
 
+VERDICTS: dict[str, Any] = {
+    "in_sync": _("in sync"),
+    "fix": _("fix"),
+    "report": _("report only"),
+    "skip": _("skipped"),
+}
+
+# The names of what a row's before/after snapshots hold, for the log's "Change" column.
+FIELD_LABELS: dict[str, Any] = {
+    "is_auth": _("authorized (cloud)"),
+    "wechat_authorized": _("authorized (WeChat)"),
+    "user_id": _("VoIP auth user"),
+    "services": _("services"),
+    "service": _("service"),
+    "ends": _("ends"),
+    "order_id": _("order"),
+    "order_status": _("order status"),
+    "dry_run": _("dry run"),
+    "mode": _("mode"),
+    "every_seconds": _("every (seconds)"),
+    "enabled": _("enabled"),
+    "verdict": _("verdict"),
+    "reason": _("reason"),
+    "mall_code": _("mall"),
+    "site_code": _("site"),
+    "currency": _("currency"),
+    "sku_code": _("SKU"),
+    "option_type": _("option type"),
+    "option_no": _("option"),
+}
+
+
+def field_label(key: str) -> str:
+    return str(FIELD_LABELS.get(key, key))
+
+
 def cloud_meaning(code: int | None) -> str:
     if code is None:
         return str(_("the cloud gave no code"))
@@ -162,8 +198,8 @@ def _when(value: str) -> str:
     return formats.date_format(moment, "Y-m-d H:i:s")
 
 
-def _value(key: str, value: Any) -> str:
-    """One parameter for people: times in the reader's zone, yes/no, lists joined."""
+def value_text(key: str, value: Any) -> str:
+    """One parameter or snapshot value for people: times in the reader's zone, yes/no, labels, lists joined."""
     if key == "authorized" and isinstance(value, bool):
         return str(_("authorized") if value else _("not authorized"))
     if key.endswith("_at") or key == "ends":
@@ -176,6 +212,10 @@ def _value(key: str, value: Any) -> str:
         return str(SYNC_PASSES.get(value, value))
     if key == "catalog" and isinstance(value, str):
         return str(CATALOGS.get(value, value))
+    if key == "verdict" and isinstance(value, str):
+        return str(VERDICTS.get(value, value))
+    if key == "reason" and isinstance(value, str) and "%(" not in str(REASONS.get(value, "%(")):
+        return str(REASONS[value])
     if key == "missing" and isinstance(value, list):
         return ", ".join(str(MISSING.get(v, v)) for v in value)
     if isinstance(value, bool):
@@ -201,14 +241,14 @@ def reason_text(params: Mapping[str, Any]) -> str:
     if code == "cloud_code":
         return _fill(REASONS[code], {**params, "meaning": cloud_meaning(params.get("cloud_code"))})
     if code in REASONS:
-        return _fill(REASONS[code], {k: _value(k, v) for k, v in params.items()})
+        return _fill(REASONS[code], {k: value_text(k, v) for k, v in params.items()})
     return str(code)
 
 
 def describe(action: str, params: Mapping[str, Any]) -> str:
     """What the action does, with its parameters: the object of "Done: …" and of the confirm step."""
     phrase = ACTION_PHRASES.get(action)
-    values = {k: _value(k, v) for k, v in params.items()}
+    values = {k: value_text(k, v) for k, v in params.items()}
     return _fill(phrase, values) if phrase is not None else action
 
 
@@ -221,7 +261,7 @@ def render(message: str, action: str, params: Mapping[str, Any]) -> str:
     template = MESSAGES.get(message)
     if template is None:
         return ""
-    values = {k: _value(k, v) for k, v in params.items()}
+    values = {k: value_text(k, v) for k, v in params.items()}
     values["what"] = describe(action, params)
     if "reason" in params:
         values["reason"] = reason_text(params)

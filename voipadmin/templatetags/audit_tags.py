@@ -11,13 +11,20 @@ register = template.Library()
 
 
 @register.filter
-def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) for each field an audit event's before/after snapshots name, changed ones first."""
+def audit_changes(event: Any) -> list[tuple[str, str | None, str]]:
+    """(field, before, after) in words for each field the row's snapshots name, changed ones first; ``before``
+    is None where it did not change (only the value is worth showing)."""
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
-    keys = list(dict.fromkeys([*before, *after]))
-    rows = [(k, before.get(k), after.get(k)) for k in keys]
-    return sorted(rows, key=lambda row: row[1] == row[2])
+    rows = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key), after.get(key)
+        label = audit_messages.field_label(key)
+        if key in before and key in after and old != new:
+            rows.append((label, audit_messages.value_text(key, old), audit_messages.value_text(key, new)))
+        else:
+            rows.append((label, None, audit_messages.value_text(key, new if key in after else old)))
+    return sorted(rows, key=lambda row: row[1] is None)
 
 
 @register.filter
