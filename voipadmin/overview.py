@@ -12,7 +12,6 @@ entry serves every language, and labels are looked up when the page renders.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,16 +19,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from devices.models import Device, DeviceService
+from devices.models import Device, DeviceService, ReconciliationRun
 from devices.selectors import auth_state_q
 from mall.enums import ORDER_STATUS_TONE
 from mall.models import OrderDayTotal, Subscription
@@ -98,7 +94,6 @@ class Overview:
     unchecked_devices: int = 0
     expiring_devices: int = 0
     last_sync: dict[str, RunHealth | None] = field(default_factory=dict)
-    reconciliation_available: bool = False
     last_reconciliation: RunHealth | None = None
     # Oldest first, so the chart reads left to right in time.
     drift_per_run: list[RunDrift] = field(default_factory=list)
@@ -234,55 +229,34 @@ def _last_sync(kind: str) -> RunHealth | None:
     )
 
 
-def reconciliation_model() -> type[models.Model] | None:
-    """``devices.ReconciliationRun`` once the reconciliation part is installed; None until then."""
-    return apps.all_models.get("devices", {}).get("reconciliationrun")
-
-
 def _reconciliation(result: Overview) -> None:
-    model = reconciliation_model()
-    if model is None:
-        return
-    result.reconciliation_available = True
-    names = {f.name for f in model._meta.concrete_fields}
-    # Newest first by start when the model has it; the primary key grows with time otherwise.
-    order = ["-started_at", "-pk"] if "started_at" in names else ["-pk"]
-    wanted = [
-        name
-        for name in ("state", "started_at", "finished_at", "counts", "errors", "dry_run")
-        if name in names
-    ]
-    runs_qs = model._default_manager.order_by(*order).only(*wanted)
-    if "device_scope" in names:
-        # A one-device check (``reconcile --device``) says nothing about the fleet: neither KPI nor chart.
-        runs_qs = runs_qs.filter(device_scope="")
-    runs = list(runs_qs[:RUNS_CHARTED])
+    # A one-device check (``reconcile --device``) says nothing about the fleet: neither KPI nor chart.
+    runs = list(
+        ReconciliationRun.objects.filter(device_scope="")
+        .order_by("-started_at", "-pk")
+        .only("state", "started_at", "finished_at", "counts", "errors", "dry_run")[:RUNS_CHARTED]
+    )
     if not runs:
         return
     last = runs[0]
     result.last_reconciliation = RunHealth(
         pk=last.pk,
-        state=str(getattr(last, "state", "") or ""),
-        started_at=getattr(last, "started_at", None),
-        finished_at=getattr(last, "finished_at", None),
-        counts=_counts(last),
-        errors=len(errors) if isinstance(errors := getattr(last, "errors", None), list) else 0,
+        state=last.state,
+        started_at=last.started_at,
+        finished_at=last.finished_at,
+        counts=dict(last.counts or {}),
+        errors=len(last.errors or []),
     )
     # A dry run fixes nothing: charting it beside real runs would read as drift that came back.
     result.drift_per_run = [
-        RunDrift(pk=run.pk, started_at=getattr(run, "started_at", None), drift_found=_drift_found(run))
+        RunDrift(pk=run.pk, started_at=run.started_at, drift_found=_drift_found(run))
         for run in reversed(runs)
-        if not getattr(run, "dry_run", False)
+        if not run.dry_run
     ]
 
 
-def _counts(run: models.Model) -> dict[str, Any]:
-    counts = getattr(run, "counts", None)
-    return dict(counts) if isinstance(counts, dict) else {}
-
-
-def _drift_found(run: models.Model) -> int | None:
-    value = _counts(run).get("drift_found")
+def _drift_found(run: ReconciliationRun) -> int | None:
+    value = (run.counts or {}).get("drift_found")
     try:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
@@ -290,16 +264,8 @@ def _drift_found(run: models.Model) -> int | None:
 
 
 # -- what the page shows (per request: labels in the reader's language, links to the lists behind) ---------
-RUN_TONES = {
-    "succeeded": "ok",
-    "ok": "ok",
-    "finished": "ok",
-    "partial": "warn",
-    "failed": "bad",
-    "running": "info",
-    "queued": "info",
-    "pending": "info",
-}
+# Sync passes and reconciliation runs share these states (SyncRun.State, ReconciliationRun.State).
+RUN_TONES = {"succeeded": "ok", "partial": "warn", "failed": "bad", "running": "info"}
 
 
 def _url(name: str, query: list[tuple[str, Any]] | None = None) -> str:
@@ -313,21 +279,12 @@ def _reconciliation_url(pk: int | None = None) -> str:
     )
 
 
-def _run_state_label(state: str, model: type[models.Model] | None) -> str:
-    choices: dict[str, Any] = {}
-    if model is not None:
-        with contextlib.suppress(FieldDoesNotExist):
-            choices = dict(model._meta.get_field("state").flatchoices)
-    label = choices.get(state)
-    return str(label) if label is not None else (state or gettext("unknown"))
-
-
-def _run_view(run: RunHealth | None, model: type[models.Model] | None, url: str) -> dict[str, Any] | None:
+def _run_view(run: RunHealth | None, url: str) -> dict[str, Any] | None:
     if run is None:
         return None
     return {
         "run": run,
-        "label": _run_state_label(run.state, model),
+        "label": str(SyncRun.State(run.state).label) if run.state in SyncRun.State.values else run.state,
         "tone": RUN_TONES.get(run.state, "muted"),
         "url": url,
     }
@@ -397,7 +354,6 @@ def page_context(figures: Overview) -> dict[str, Any]:
         )
         for run in figures.drift_per_run
     ]
-    model = reconciliation_model()
     last_recon = figures.last_reconciliation
     return {
         "o": figures,
@@ -412,12 +368,12 @@ def page_context(figures: Overview) -> dict[str, Any]:
         "syncs": [
             (
                 SyncRun.Kind(kind).label,
-                _run_view(figures.last_sync.get(kind), SyncRun, _url("syncs", [("kind", kind)])),
+                _run_view(figures.last_sync.get(kind), _url("syncs", [("kind", kind)])),
             )
             for kind in SYNC_KINDS
         ],
         "reconciliation": _run_view(
-            last_recon, model, _reconciliation_url(last_recon.pk) if last_recon else links["reconciliation"]
+            last_recon, _reconciliation_url(last_recon.pk) if last_recon else links["reconciliation"]
         ),
         "paid_like_labels": [cloud_label(OrderStatus, code) for code in PAID_LIKE],
     }

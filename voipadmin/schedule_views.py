@@ -44,7 +44,12 @@ TASK_LABELS = {
 
 
 @require_GET
-def schedule_list(request: HttpRequest, status: int = 200) -> HttpResponse:
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    return _schedule_page(request)
+
+
+def _schedule_page(request: HttpRequest, status: int = 200) -> HttpResponse:
+    """The schedules page; after a refused change, the same page with its message and a 400."""
     tasks = PeriodicTask.objects.select_related("interval", "crontab").exclude(task="celery.backend_cleanup")
     rows = [
         {
@@ -74,7 +79,7 @@ def schedule_update(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request, _("“%(name)s” was not saved: %(errors)s") % {"name": task.name, "errors": errors}
         )
-        return schedule_list.__wrapped__(request, status=400)
+        return _schedule_page(request, status=400)
     before = _snapshot(task)
     with transaction.atomic():
         every, _created = IntervalSchedule.objects.get_or_create(

@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from devices.models import ReconciliationRun
 from devices.services.sync import devices_sync
 from mall.models import Order
 from mall.selectors import mirror_changed
@@ -194,51 +195,34 @@ def test_charts_are_drawn_with_a_text_alternative(ops_client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_without_the_reconciliation_model_its_kpi_and_chart_are_empty(
-    ops_client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(overview, "reconciliation_model", lambda: None)
+def test_without_a_run_the_reconciliation_kpi_and_chart_are_empty() -> None:
     figures = overview.compute_overview()
-    assert not figures.reconciliation_available and figures.last_reconciliation is None
-    assert figures.drift_per_run == []
+    assert figures.last_reconciliation is None and figures.drift_per_run == []
 
 
 @pytest.mark.django_db
-def test_reconciliation_runs_fill_the_kpi_and_the_drift_chart(
-    ops_client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # SyncRun has the fields a ReconciliationRun carries (state, started_at, finished_at, counts): it stands in.
-    monkeypatch.setattr(overview, "reconciliation_model", lambda: SyncRun)
+def test_reconciliation_runs_fill_the_kpi_and_the_drift_chart(ops_client: Client) -> None:
     runs = [
-        SyncRun.objects.create(kind="mall", state="succeeded", counts={"checked": 9, "drift_found": n})
+        ReconciliationRun.objects.create(
+            trigger="user", state="succeeded", counts={"checked": 9, "drift_found": n}
+        )
         for n in (4, 0, 7)
     ]
-    SyncRun.objects.create(kind="mall", state="failed", counts={"drift_found": "bad"})
+    ReconciliationRun.objects.create(
+        trigger="user", state="succeeded", dry_run=True, counts={"drift_found": 9}
+    )
+    ReconciliationRun.objects.create(
+        trigger="user", state="failed", device_scope="vdevo1", counts={"drift_found": 1}
+    )
+    ReconciliationRun.objects.create(trigger="user", state="failed", counts={"drift_found": "bad"})
     figures = overview.compute_overview()
+    # Dry runs and one-device checks stay out of the chart; a count that is no number reads "?".
     assert [r.drift_found for r in figures.drift_per_run] == [4, 0, 7, None]
     assert figures.last_reconciliation.state == "failed"
     html = ops_client.get("/", **EN).content.decode()
     assert 'id="drift-title"' in html
     assert f'href="/reconciliation/{runs[0].pk}/"' in html
     assert "No reconciliation run yet." not in html
-
-
-@pytest.mark.django_db
-def test_the_installed_reconciliation_model_is_read_when_present(ops_client: Client) -> None:
-    model = overview.reconciliation_model()
-    if model is None:
-        pytest.skip("the reconciliation part is not installed yet")
-    fields = {f.name for f in model._meta.concrete_fields}
-    extra = {"trigger": "user"} if "trigger" in fields else {}
-    run = model._default_manager.create(state="succeeded", counts={"checked": 5, "drift_found": 2}, **extra)
-    if "device_scope" in fields:  # a one-device check stays out of the fleet's figures
-        model._default_manager.create(
-            state="failed", device_scope="vdevo1", counts={"drift_found": 1}, **extra
-        )
-    figures = overview.compute_overview()
-    assert figures.last_reconciliation.pk == run.pk and figures.last_reconciliation.state == "succeeded"
-    assert [r.drift_found for r in figures.drift_per_run] == [2]
-    assert "2 drift" in ops_client.get("/", **EN).content.decode()
 
 
 # -- the chart tags ----------------------------------------------------------------------------------------
