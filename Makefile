@@ -52,7 +52,7 @@ bench-reconcile: $(STAMP) messages
 # Refresh the README tour: the browser tests screenshot every page on the demo data.
 tour: $(STAMP) node_modules/.installed messages
 	$(VENV)/bin/pytest tests/e2e/test_tour.py -q
-	mkdir -p docs/tour && cp test-artifacts/tour/ops-*.png docs/tour/
+	mkdir -p docs/tour && for f in test-artifacts/tour/ops-zh-1440-*.png; do cp "$$f" "docs/tour/ops-$${f##*/ops-zh-1440-}"; done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,8 @@
-"""Every page of the URL map, as ops and as a viewer, on the demo data: axe-clean, and screenshotted for the tour.
+"""Every page of the URL map on the demo data, axe-clean and screenshotted: as ops in Chinese and English at
+1440 and 390 px, and as support and viewer (whose controls differ) in Chinese at 1440 px.
 
-The screenshots land in test-artifacts/tour/; `make tour` copies the ops ones into docs/tour/ for the README.
+The screenshots land in test-artifacts/tour/ as ``<role>-<language>-<width>-<page>.png``; `make tour` copies the
+ops ones in Chinese at 1440 px into docs/tour/ for the README. People read them; a test only keeps them coming.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from devices.services.reconcile import reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import Commodity, Order, ServiceIntroduction, Subscription
 from mall.services.sync import mall_sync
-from voipadmin.roles import OPS, VIEWER
+from voipadmin.roles import OPS, SUPPORT, VIEWER
 
 TOUR = Path(__file__).resolve().parents[2] / "test-artifacts" / "tour"
 
@@ -47,6 +49,8 @@ def _pages() -> list[tuple[str, str]]:
         ),
         ("schedules", reverse("schedules")),
         ("audit", reverse("audit")),
+        ("syncs", reverse("syncs")),
+        ("sessions", reverse("sessions")),
     ]
     run = ReconciliationRun.objects.order_by("-pk").first()
     pages += [
@@ -56,25 +60,55 @@ def _pages() -> list[tuple[str, str]]:
     return pages
 
 
-@pytest.mark.parametrize("role", [OPS, VIEWER])
-def test_every_page_as_ops_and_viewer(
+# The elements that reach past the screen's right edge (the innermost ones), to say what scrolls sideways.
+WIDER_THAN_THE_SCREEN = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.right > window.innerWidth + 1 && r.width > 0 && ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)) {
+      out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).split(" ").join(".") : "") + " " + Math.round(r.right));
+    }
+  }
+  return document.documentElement.scrollWidth > window.innerWidth ? out.slice(0, 8) : [];
+}"""
+
+VIEWS = [
+    (OPS, "zh-CN", 1440),
+    (OPS, "zh-CN", 390),
+    (OPS, "en-US", 1440),
+    (OPS, "en-US", 390),
+    (SUPPORT, "zh-CN", 1440),
+    (VIEWER, "zh-CN", 1440),
+]
+
+
+@pytest.mark.parametrize(("role", "locale", "width"), VIEWS, ids=[f"{r}-{lc}-{w}" for r, lc, w in VIEWS])
+def test_every_page(
     page: Page,
     live_server: object,
     sandbox_settings: object,
     login: Callable[[str], object],
     axe: Callable[[], None],
     role: str,
+    locale: str,
+    width: int,
 ) -> None:
     devices_sync()
     mall_sync()
     sandbox_settings.control("POST", "wechat/flip", {"count": 3})
     reconciliation_run(trigger=ReconciliationRun.Trigger.COMMAND)
+    page.set_extra_http_headers({"Accept-Language": locale})
+    page.set_viewport_size({"width": width, "height": 900})
     login(role)
     assert page.url == f"{live_server.url}/", page.url
     TOUR.mkdir(parents=True, exist_ok=True)
+    language = locale.split("-")[0]
     for name, path in _pages():
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
         assert "/accounts/login/" not in page.url, path
         axe()
-        page.screenshot(path=str(TOUR / f"{role}-{name}.png"), full_page=False)
+        page.screenshot(path=str(TOUR / f"{role}-{language}-{width}-{name}.png"), full_page=width < 500)
+        if width < 500:  # a phone: nothing scrolls sideways
+            wide = page.evaluate(WIDER_THAN_THE_SCREEN)
+            assert not wide, f"{path}: {wide}"
