@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from voipadmin import audit_messages
 from voipadmin.audit import audit_text
@@ -36,3 +37,13 @@ def audit_message(event: Any) -> str:
 @register.filter
 def audit_action(action: str) -> str:
     return audit_messages.action_label(action)
+
+
+@register.filter
+def audit_target(target: str) -> str:
+    """The row's target for people: a run by its number, the re-check in words; an id as it is."""
+    if target.startswith("run ") and target[4:].isdigit():
+        return _("run #%(n)s") % {"n": target[4:]}
+    if target == "re-check":
+        return _("re-check from the device page")
+    return target
