@@ -32,11 +32,12 @@ class Home(models.Model):
 
 
 class CloudUser(models.Model):
-    """A user of the cloud (an app/mini-program account), as the VoIP auth user of devices."""
+    """A user of the cloud (an app/mini-program account): every one (ext/listUsers), buyers included."""
 
     user_id = models.CharField(_("user id"), max_length=64, primary_key=True)
     user_name = models.CharField(_("user name"), max_length=200, blank=True)
     avatar_url = models.URLField(_("avatar"), max_length=500, blank=True)
+    cloud_modified_at = models.DateTimeField(_("changed in the cloud"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last synced"))
 
     class Meta:
@@ -47,6 +48,31 @@ class CloudUser(models.Model):
 
     def __str__(self) -> str:
         return self.user_name or self.user_id
+
+
+class HomeMember(models.Model):
+    """A user belongs to a home (ext/listUsers ``homeIds``): who may be a device's VoIP auth user.
+
+    The home is a loose key: a user may name a home the mirror has not synced yet."""
+
+    user = models.ForeignKey(CloudUser, on_delete=models.CASCADE, related_name="memberships")
+    home = models.ForeignKey(
+        Home,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="members",
+    )
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        verbose_name = _("home member")
+        verbose_name_plural = _("home members")
+        constraints = [models.UniqueConstraint(fields=["home", "user"], name="home_member")]
+        indexes = [models.Index(fields=["user", "home"], name="member_user_home")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.home_id}"
 
 
 class WeChatIdentity(models.Model):

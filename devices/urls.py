@@ -12,10 +12,8 @@ urlpatterns = [
     path("devices/", views.device_list, name="device-list"),
     path("devices/<id:device_id>/", views.device_detail, name="device-detail"),
     path("devices/<id:device_id>/panels/<id:panel>/", views.device_panel, name="device-panel"),
-    path("devices/<id:device_id>/refresh/", views.device_refresh_view, name="device-refresh"),
     path("devices/<id:device_id>/voip-auth-user/", views.device_set_auth_user, name="device-set-auth-user"),
     path("devices/<id:device_id>/exchange-code/", views.device_redeem_code, name="device-redeem-code"),
-    path("users/<id:user_id>/", views.user_detail, name="user-detail"),
     path("devices/<id:device_id>/recheck/", reconcile_views.device_recheck, name="device-recheck"),
     path(
         "devices/<id:device_id>/voip-authorization/",

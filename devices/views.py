@@ -8,11 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from devices import selectors
 from devices.filters import DeviceFilter, HomeFilter
 from devices.forms import ExchangeCodeForm, VoipAuthUserForm
-from devices.models import CloudUser, Device, Home
+from devices.models import Device, Home
 from devices.services import fixes
 from voipadmin.cloudwrite import WriteResult
 from voipadmin.confirm import confirm_step, confirmed, write_status
@@ -68,6 +69,7 @@ def device_context(request: HttpRequest, device: Device) -> dict:
         "events": AuditEvent.objects.filter(device_id=device.device_id).select_related("actor")[:20],
         "can_fix": request.user.has_perm("voipadmin.run_safe_fixes"),
         "catalog_choices": ExchangeCodeForm.base_fields["catalog_code"].choices,
+        "members": fixes.home_members(device),
     }
 
 
@@ -88,24 +90,13 @@ def device_panel(request: HttpRequest, device_id: str, panel: str) -> HttpRespon
     return render(request, f"devices/device_detail.html#{PANELS[panel]}", device_context(request, device))
 
 
-@require_GET
-def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
-    cloud_user = get_object_or_404(CloudUser.objects.prefetch_related("wechat_identities"), pk=user_id)
-    context = {
-        "cloud_user": cloud_user,
-        "homes": selectors.user_homes(user=cloud_user),
-        "page": paginate(request, selectors.user_devices(user=cloud_user)),
-    }
-    return render_list(request, "devices/user_detail.html", "device-table", context)
-
-
 def device_body(request: HttpRequest, device: Device, status: int = 200, **extra: object) -> HttpResponse:
     """After an action: the device body fragment for htmx, else back to the page with a message."""
     if request.htmx:
         context = {**device_context(request, device), **extra}
-        return mark_error_fragment(
-            render(request, "devices/device_detail.html#device-body", context, status=status)
-        )
+        response = render(request, "devices/device_detail.html#device-body", context, status=status)
+        # A form that asked for a confirm step targets the confirm slot: the answer replaces the whole body.
+        return mark_error_fragment(reswap(retarget(response, "#device-body"), "outerHTML"))
     if message := extra.get("refresh_error") or extra.get("fix_error"):
         messages.error(request, str(message))
     elif message := extra.get("fix_unknown"):
@@ -124,18 +115,6 @@ def write_answer(request: HttpRequest, device: Device, result: WriteResult) -> H
     if result.unknown:
         return device_body(request, device, status=status, fix_unknown=result.message)
     return device_body(request, device, status=status, fix_error=result.message)
-
-
-@require_POST
-@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
-def device_refresh_view(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = get_device(request, device_id)
-    read = fixes.device_refresh_by(actor=request.user, device=device)
-    if read.throttled:
-        return device_body(request, device, status=429, refresh_error=read.message)
-    if not read.ok:
-        return device_body(request, device, status=502, refresh_error=read.message)
-    return device_body(request, read.value, refreshed=True)
 
 
 def _run_fix(
@@ -162,6 +141,12 @@ def _run_fix(
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
 def device_set_auth_user(request: HttpRequest, device_id: str) -> HttpResponse:
     device = get_device(request, device_id)
+    form = VoipAuthUserForm(request.POST)
+    if form.is_valid() and not fixes.is_home_member(device, user_id := form.cleaned_data["user_id"]):
+        # Refused before any confirm step or cloud call, and recorded as not sent.
+        return write_answer(
+            request, device, fixes.voip_auth_user_set(actor=request.user, device=device, user_id=user_id)
+        )
     return _run_fix(
         request,
         device,

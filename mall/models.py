@@ -123,11 +123,44 @@ class CommodityPrice(models.Model):
         return f"{self.commodity_id}#{self.option_type}.{self.option_no} {self.price} {self.currency}"
 
 
+class PriceSet(models.Model):
+    """The prices one commodity is offered at, as some devices get them; identical sets are one row.
+
+    ``digest`` is a hash of the commodity and its normalized prices, so a million devices offered the same
+    prices point at one row, not at a million copies of them. ``prices`` keeps the options as the mapping
+    makes them (decimals as strings); the summary columns serve the catalog's ranges without reading them."""
+
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    commodity = models.ForeignKey(Commodity, on_delete=models.CASCADE, related_name="price_sets")
+    prices = models.JSONField(_("prices"), default=list)
+    currency = models.CharField(_("currency"), max_length=8, blank=True)
+    min_price = MoneyField(_("lowest price"), null=True, blank=True)
+    max_price = MoneyField(_("highest price"), null=True, blank=True)
+    has_trial = models.BooleanField(_("trial"), default=False)
+    has_discount = models.BooleanField(_("discount"), default=False)
+    created_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("price set")
+        verbose_name_plural = _("price sets")
+
+    def __str__(self) -> str:
+        return f"{self.commodity_id} {self.digest[:10]}"
+
+
 class DeviceCommodity(models.Model):
-    """A commodity on offer to a device (it came back in that device's getCommodityList)."""
+    """A commodity on offer to a device (it came back in that device's getCommodityList), at its price set."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="mall_offers")
     commodity = models.ForeignKey(Commodity, on_delete=models.CASCADE, related_name="offers")
+    price_set = models.ForeignKey(
+        PriceSet,
+        verbose_name=_("prices"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="offers",
+    )
     synced_at = models.DateTimeField(_("last synced"))
 
     class Meta:
@@ -299,6 +332,8 @@ class Subscription(models.Model):
     quantity = models.IntegerField(_("quantity"), null=True, blank=True)
     title = models.CharField(_("commodity"), max_length=200, blank=True)
     device = _loose_fk(Device, "subscriptions", _("device"))
+    # From its order (the subscription listing names no user).
+    user = _loose_fk(CloudUser, "subscriptions", _("user"))
     cloud_modified_at = models.DateTimeField(_("changed in the cloud"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last synced"))
 
@@ -312,6 +347,7 @@ class Subscription(models.Model):
                 fields=["status", "-order_created_at", "-subscribe_id"], name="subscription_status_keyset"
             ),
             models.Index(fields=["device", "-order_created_at"], name="subscription_device"),
+            models.Index(fields=["user", "-order_created_at"], name="subscription_user"),
             models.Index(fields=["next_at"], name="subscription_next"),
         ]
 

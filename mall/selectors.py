@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from devices.models import Device
 from mall import keyset
@@ -63,7 +64,14 @@ def catalog_codes_matching(q: str) -> set[str]:
 
 def commodity_list() -> QuerySet[Commodity]:
     return (
-        Commodity.objects.annotate(device_count=Count("offers"))
+        Commodity.objects.annotate(
+            device_count=Count("offers"),
+            # The range across devices: each device's offer points at its price set (mall/services/offers.py).
+            lowest=Min("offers__price_set__min_price"),
+            highest=Max("offers__price_set__max_price"),
+            trial_devices=Count("offers", filter=Q(offers__price_set__has_trial=True)),
+            discount_devices=Count("offers", filter=Q(offers__price_set__has_discount=True)),
+        )
         .prefetch_related(
             Prefetch("prices", queryset=CommodityPrice.objects.order_by("option_type", "option_no"))
         )
@@ -86,13 +94,22 @@ def device_mall_infos(*, device: Device) -> list[DeviceMall]:
 
 
 def device_offers(*, device: Device) -> list[Commodity]:
-    return list(
-        Commodity.objects.filter(offers__device=device)
-        .prefetch_related(
-            Prefetch("prices", queryset=CommodityPrice.objects.order_by("option_type", "option_no"))
-        )
-        .order_by("commodity_type", "title", "commodity_code")
-    )
+    """The commodities on offer to this device, each with ``offer_prices``: what the cloud offered this device."""
+    offers = DeviceCommodity.objects.filter(device=device).select_related("commodity", "price_set")
+    commodities = []
+    for offer in offers.order_by("commodity__commodity_type", "commodity__title", "commodity_id"):
+        commodity = offer.commodity
+        rows = offer.price_set.prices if offer.price_set is not None else []
+        commodity.offer_prices = [SimpleNamespace(**_decimals(p)) for p in rows]
+        commodities.append(commodity)
+    return commodities
+
+
+MONEY_KEYS = ("price", "original_price", "discount")
+
+
+def _decimals(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: Decimal(v) if k in MONEY_KEYS and v is not None else v for k, v in row.items()}
 
 
 def service_introduction(*, category_code: str, lang: str) -> dict[str, list[ServiceIntroItem]] | None:

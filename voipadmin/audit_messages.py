@@ -99,6 +99,7 @@ REASONS: dict[str, Any] = {
     "already_in_sync": _("the cloud already holds that value"),
     "throttled": _("it was refreshed less than %(seconds)s seconds ago"),
     "cloud_read": _("the cloud could not be read (%(error)s)"),
+    "not_a_member": _("that user is not a member of the device's home; pick one of its members"),
 }
 
 # A failure after which the write may have happened.

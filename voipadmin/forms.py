@@ -24,6 +24,8 @@ class SearchField(forms.CharField):
 
 class SearchForm(forms.Form):
     q = SearchField(label=_("Search"))
+    # Sent by the search button only: an explicit search may ask the cloud for an id the mirror lacks.
+    go = forms.BooleanField(required=False)
 
 
 SYNC_KIND_CHOICES = [("devices", _("Devices")), ("mall", _("Mall"))]

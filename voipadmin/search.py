@@ -38,13 +38,13 @@ def exact_match(q: str) -> str | None:
     if Home.objects.filter(pk=q).exists():
         return reverse("devices:home-detail", args=[q])
     if CloudUser.objects.filter(pk=q).exists():
-        return reverse("devices:user-detail", args=[q])
+        return reverse("user-detail", args=[q])
     for url in _mall_exact(q):
         return url
     if device_id := Device.objects.filter(uuid=q).values_list("pk", flat=True).first():
         return reverse("devices:device-detail", args=[device_id])
     if user_id := _user_for_open_id(q):
-        return reverse("devices:user-detail", args=[user_id])
+        return reverse("user-detail", args=[user_id])
     return None
 
 
@@ -110,9 +110,7 @@ def grouped_matches(q: str) -> list[Group]:
         _group(
             _("Users"),
             users,
-            lambda u: Hit(
-                u.user_name or u.user_id, u.user_id, reverse("devices:user-detail", args=[u.user_id])
-            ),
+            lambda u: Hit(u.user_name or u.user_id, u.user_id, reverse("user-detail", args=[u.user_id])),
         ),
     ]
     return [g for g in groups if g is not None]

@@ -53,6 +53,10 @@ NOTES = {
         "The cloud offers no listing of changed devices (ext/listDevicesChanged answered 1108). Not done: "
         "reading only what changed; every stored home was read again instead."
     ),
+    "no_user_listing": _(
+        "The cloud offers no user listing (ext/listUsers answered 1108): only the devices' auth users are "
+        "mirrored, and nobody's homes."
+    ),
     "no_mall_listing": _(
         "The cloud offers no mall listing (ext/listMalls answered 1108): the malls the devices reported were read."
     ),
@@ -90,6 +94,7 @@ def lock_key(kind: str) -> str:
 # The steps of a pass and who started it, in words (the run row keeps the codes).
 STEPS = {
     "homes": _("homes"),
+    "users": _("users and their homes"),
     "changed devices": _("changed devices"),
     "devices": _("devices"),
     "malls": _("malls, orders and subscriptions"),

@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from voipadmin import account_views, schedule_views, sync_views, views
+import voipadmin.converters  # noqa: F401 -- registers the <id:…> converter
+from voipadmin import account_views, customer_views, refresh_views, schedule_views, sync_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -22,6 +23,8 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit"),
     path("schedules/", schedule_views.schedule_list, name="schedules"),
     path("schedules/<int:pk>/", schedule_views.schedule_update, name="schedule-update"),
+    path("users/<id:user_id>/", customer_views.user_detail, name="user-detail"),
+    path("devices/<id:device_id>/refresh/", refresh_views.device_refresh_view, name="device-refresh"),
     path("syncs/", sync_views.sync_list, name="syncs"),
     path("syncs/start/", sync_views.sync_start, name="sync-start"),
     path("syncs/<int:run_id>/row/", sync_views.sync_row, name="sync-row"),

@@ -9,9 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from devices.models import Device
-from voipadmin import health
+from voipadmin import health, lookup
 from voipadmin import search as search_service
 from voipadmin.csvstream import csv_response
 from voipadmin.filters import AuditFilter
@@ -51,14 +52,23 @@ def search(request: HttpRequest) -> HttpResponse:
     htmx = request.htmx and not request.htmx.history_restore_request
     if valid and q and not htmx and (url := search_service.exact_match(q)):
         return redirect(url)
+    groups = search_service.grouped_matches(q) if valid and q else []
+    looked_up = None
+    if valid and not groups and form.cleaned_data.get("go") and lookup.id_shaped(q):
+        # An explicit search for an id the mirror lacks: ask the cloud (throttled per person).
+        looked_up = lookup.cloud_lookup(q=q, user_key=str(request.user.pk))
+        if looked_up.url:
+            return HttpResponseClientRedirect(looked_up.url) if htmx else redirect(looked_up.url)
     context = {
         "form": form,
         "q": q if valid else request.GET.get("q", "")[:200],
-        "groups": search_service.grouped_matches(q) if valid and q else [],
+        "groups": groups,
         "exact": search_service.exact_match(q) if valid and q and htmx else None,
+        "looked_up": looked_up,
     }
     fragment = "search-dropdown" if request.GET.get("dropdown") else "search-results"
-    return render_list(request, "voipadmin/search.html", fragment, context, status=200 if valid else 400)
+    status = 429 if looked_up and looked_up.throttled else 200 if valid else 400
+    return render_list(request, "voipadmin/search.html", fragment, context, status=status)
 
 
 @require_GET

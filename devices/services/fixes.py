@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.utils import timezone
 
-from devices.models import CloudUser, Device, DeviceService, VoipAuthState
+from devices.models import CloudUser, Device, DeviceService, HomeMember, VoipAuthState
 from devices.services.sync import Tally, device_refresh, fetch_details, store_details
 from voipadmin import audit_messages
 from voipadmin.audit import audit_record, audit_text
@@ -74,12 +75,31 @@ def voip_auth_user_params(device: Device, user_id: str) -> dict[str, Any]:
     return {**device_params(device), "user": name, "user_id": user_id}
 
 
+def home_members(device: Device) -> list[CloudUser]:
+    """Who may be the device's VoIP auth user: the members of its home (ext/listUsers), by name."""
+    if device.home_id is None:
+        return []
+    return list(
+        CloudUser.objects.filter(memberships__home_id=device.home_id).order_by("user_name", "user_id")
+    )
+
+
+def is_home_member(device: Device, user_id: str) -> bool:
+    return (
+        device.home_id is not None
+        and HomeMember.objects.filter(home_id=device.home_id, user_id=user_id).exists()
+    )
+
+
 def voip_auth_user_set(
     *, actor: AbstractBaseUser, device: Device, user_id: str, client: CloudClient | None = None
 ) -> WriteResult:
-    client = client or CloudClient.from_settings()
+    """Make a member of the device's home its VoIP auth user; anyone else is refused before any cloud call."""
     params = voip_auth_user_params(device, user_id)
     audit = {"actor": actor, "action": ACTION_AUTH_USER, "device_id": device.device_id, "target": user_id}
+    if not is_home_member(device, user_id):
+        return not_sent(**audit, params=params, reason="not_a_member")
+    client = client or CloudClient.from_settings()
 
     def applied(_value: bool) -> tuple[Any, dict[str, Any]]:
         VoipAuthState.objects.filter(device=device).update(user_id=user_id, synced_at=timezone.now())
@@ -166,9 +186,16 @@ class ReadResult:
 
 
 def device_refresh_by(
-    *, actor: AbstractBaseUser, device: Device, client: CloudClient | None = None
+    *,
+    actor: AbstractBaseUser,
+    device: Device,
+    client: CloudClient | None = None,
+    refresh: Callable[..., Device] = device_refresh,
 ) -> ReadResult:
-    """Re-read the device from the cloud now for a person: at most once per device per REFRESH_EVERY s."""
+    """Re-read the device from the cloud now for a person: at most once per device per REFRESH_EVERY s.
+
+    ``refresh(device_id=, client=)`` does the reading; voipadmin/refresh.py passes one that also reads the
+    device's mall info and offers (this app never imports the mall)."""
     params = device_params(device)
     if not cache.add(f"device-refresh:{device.device_id}", 1, REFRESH_EVERY):
         values = {**params, "reason": "throttled", "seconds": REFRESH_EVERY}
@@ -176,7 +203,7 @@ def device_refresh_by(
             False, audit_messages.render("refresh.failed", ACTION_REFRESH, values), throttled=True
         )
     try:
-        fresh = device_refresh(device_id=device.device_id, client=client)
+        fresh = refresh(device_id=device.device_id, client=client)
     except CloudError as exc:
         event = _read_audit(actor, ACTION_REFRESH, device, "refresh.failed", params, exc)
         return ReadResult(False, audit_text(event))

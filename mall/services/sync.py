@@ -29,11 +29,13 @@ from mall.models import (
     DeviceMall,
     Mall,
     Order,
+    PriceSet,
     ServiceIntroduction,
     ServiceIntroItem,
     Subscription,
 )
 from mall.services import mapping
+from mall.services import offers as offers_service
 from mall.services.upsert import (
     catalog_names_add,
     order_day_totals_rebuild,
@@ -123,9 +125,9 @@ def _devices(state: _Pass) -> None:
         batch.append(_read_device(state, device))
         state.p.advance(1)
         if len(batch) >= DEVICE_BATCH:
-            _write_devices(state, batch)
+            _write_devices(state.tally, batch)
             batch = []
-    _write_devices(state, batch)
+    _write_devices(state.tally, batch)
 
 
 def _read_device(state: _Pass, device: Device) -> tuple[Device, list[Any], list[Any]]:
@@ -161,10 +163,20 @@ def _read_device(state: _Pass, device: Device) -> tuple[Device, list[Any], list[
     return device, infos, commodities
 
 
+def device_mall_refresh(*, device_id: str, client: CloudClient) -> None:
+    """Re-read one device's mall info (each catalog of its types) and its offers now; a CloudError is raised."""
+    device = Device.objects.get(pk=device_id)
+    catalogs = sorted({CATALOG_BY_TYPE[t] for t in device.vas_types if t in CATALOG_BY_TYPE})
+    infos = [(c, client.get_app_mall_info(device_id=device_id, catalog_code=c)) for c in catalogs]
+    offered = client.get_commodity_list(device_id=device_id)
+    _write_devices(Tally("mall refresh"), [(device, infos, list(offered.items))])
+
+
 @transaction.atomic
-def _write_devices(state: _Pass, batch: list[tuple[Device, list[Any], list[Any] | None]]) -> None:
+def _write_devices(tally: Tally, batch: list[tuple[Device, list[Any], list[Any] | None]]) -> None:
     now = timezone.now()
     mall_rows, device_malls, commodities, prices, offers, names = {}, [], {}, {}, [], set()
+    price_sets: list[PriceSet] = []
     read_offers = [device.device_id for device, _, offered in batch if offered is not None]
     for device, infos, offered in batch:
         for catalog, info in infos:
@@ -181,6 +193,7 @@ def _write_devices(state: _Pass, batch: list[tuple[Device, list[Any], list[Any] 
                 prices[(code, p["option_type"], p["option_no"])] = CommodityPrice(
                     commodity_id=code, synced_at=now, **p
                 )
+            price_sets.append(offers_service.price_set_row(code, price_rows))
             offers.append(DeviceCommodity(device=device, commodity_id=code, synced_at=now))
             if fields["title"]:
                 names.add((code, fields["sku_code"], fields["title"]))
@@ -188,12 +201,15 @@ def _write_devices(state: _Pass, batch: list[tuple[Device, list[Any], list[Any] 
     _upsert(DeviceMall, device_malls, ["device", "catalog_code"])
     _upsert(Commodity, list(commodities.values()), ["commodity_code"])
     _upsert(CommodityPrice, list(prices.values()), ["commodity", "option_type", "option_no"])
+    set_ids = offers_service.price_sets_store(price_sets)
+    for offer, price_set in zip(offers, price_sets, strict=True):
+        offer.price_set_id = set_ids[price_set.digest]
     # What a device is offered is the cloud's current list: offers that left it are removed.
     DeviceCommodity.objects.filter(device_id__in=read_offers).delete()
     DeviceCommodity.objects.bulk_create(offers, batch_size=1000, ignore_conflicts=True)
     catalog_names_add(names=names)
-    state.tally.add("devices", len(batch))
-    state.tally.add("commodity_offers", len(offers))
+    tally.add("devices", len(batch))
+    tally.add("commodity_offers", len(offers))
 
 
 def _upsert(model: type, rows: list[Any], unique: list[str]) -> None:

@@ -78,7 +78,14 @@ def subscriptions_upsert(*, subscriptions: list[dict[str, Any]]) -> None:
     if not subscriptions:
         return
     rows, items = [], []
+    # The listing names no user: the subscription's user is its order's.
+    users = dict(
+        Order.objects.filter(pk__in=[s["order_id"] for s in subscriptions if s.get("order_id")])
+        .exclude(user=None)
+        .values_list("pk", "user_id")
+    )
     for s in subscriptions:
+        s = {**s, "user_id": users.get(s.get("order_id"))}
         rows.append(Subscription(**{k: v for k, v in s.items() if k != "items"}))
         items += [
             SubscriptionItem(subscription_id=s["subscribe_id"], line_no=n, **item)

@@ -7,8 +7,9 @@ import time
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
-from devices.models import CloudUser, Device, DeviceService, VoipAuthState
+from devices.models import CloudUser, Device, DeviceService, HomeMember, VoipAuthState
 from devices.services.sync import devices_sync
 from voipadmin.models import AuditEvent
 
@@ -23,9 +24,17 @@ def synced(sandbox_settings) -> None:
 
 
 def _voip_device() -> tuple[Device, CloudUser]:
-    auth = VoipAuthState.objects.select_related("device").order_by("device_id").first()
-    other = CloudUser.objects.exclude(pk=auth.user_id).order_by("user_id").first()
-    return auth.device, other
+    """A VoIP device and another member of its home (only members may become its auth user)."""
+    for auth in VoipAuthState.objects.select_related("device").order_by("device_id"):
+        other = (
+            CloudUser.objects.filter(memberships__home_id=auth.device.home_id)
+            .exclude(pk=auth.user_id)
+            .order_by("user_id")
+            .first()
+        )
+        if other is not None:
+            return auth.device, other
+    raise AssertionError("no VoIP device whose home has a second member")
 
 
 def _code(sandbox, state: str) -> dict:
@@ -67,6 +76,9 @@ def test_a_viewer_gets_403_and_nothing_changes(
 def test_a_refused_call_writes_only_a_failed_audit_event(synced, sandbox_clean, ops_client: Client) -> None:
     device, _ = _voip_device()
     before = VoipAuthState.objects.get(device=device).user_id
+    # A member in the mirror whom the cloud no longer knows: the check passes, the cloud refuses.
+    ghost = CloudUser.objects.create(user_id="no-such-user", synced_at=timezone.now())
+    HomeMember.objects.create(user=ghost, home_id=device.home_id, synced_at=timezone.now())
     response = ops_client.post(
         f"/devices/{device.device_id}/voip-auth-user/",
         {"user_id": "no-such-user", **CONFIRMED},

@@ -182,26 +182,7 @@ def test_search_lists_grouped_matches_and_answers_htmx_with_a_fragment(
     assert typing.status_code == 200 and f"/devices/{device.device_id}/".encode() in typing.content
 
 
-def test_user_page_lists_the_devices_they_authorize(viewer_client: Client, world: dict) -> None:
-    auth = world["devices"][0].voip_auth
-    html = viewer_client.get(f"/users/{auth.user_id}/").content.decode()
-    assert world["devices"][0].device_id in html and world["devices"][1].device_id not in html
-
-
 def test_home_page_lists_its_devices(viewer_client: Client, world: dict) -> None:
     other = DeviceFactory()
     html = viewer_client.get(f"/homes/{world['home'].owner_id}/").content.decode()
     assert all(d.device_id in html for d in world["devices"]) and other.device_id not in html
-
-
-def test_user_page_links_to_exactly_their_orders(viewer_client: Client, world: dict) -> None:
-    from tests.mall.factories import OrderFactory
-
-    auth = world["devices"][0].voip_auth
-    mine = OrderFactory(user_id=auth.user_id)
-    other = OrderFactory()
-    html = viewer_client.get(f"/users/{auth.user_id}/").content.decode()
-    link = f"/mall/orders/?q={auth.user_id}"
-    assert link in html
-    listed = viewer_client.get(link).content.decode()
-    assert mine.order_id in listed and other.order_id not in listed

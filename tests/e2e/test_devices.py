@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from devices.models import CloudUser, VoipAuthState
+from devices.models import VoipAuthState
 from devices.services.sync import devices_sync
+from tests.devices.test_fixes import _voip_device
 from voipadmin.models import AuditEvent
 from voipadmin.roles import SUPPORT, VIEWER
 
@@ -21,9 +22,7 @@ def test_support_finds_a_device_sets_its_auth_user_and_sees_it_audited(
     screenshot: Callable[[str], Path],
 ) -> None:
     devices_sync()
-    auth = VoipAuthState.objects.select_related("device").order_by("device_id").first()
-    device = auth.device
-    new_user = CloudUser.objects.exclude(pk=auth.user_id).order_by("user_id").first()
+    device, new_user = _voip_device()  # another member of its home: the picker offers only members
     login(SUPPORT)
 
     page.fill("#global-search", device.device_id)
@@ -34,7 +33,7 @@ def test_support_finds_a_device_sets_its_auth_user_and_sees_it_audited(
     axe()
     screenshot("device-detail")
 
-    page.fill("#auth-user-id", new_user.user_id)
+    page.select_option("#auth-user-id", new_user.user_id)
     page.click("#voip-panel button[type=submit]")
     # Nothing is written before the person confirms what the write will do.
     box = page.locator("#confirm-slot .confirm-box")
@@ -92,11 +91,11 @@ def test_without_javascript_a_fix_is_confirmed_on_a_page_of_its_own(
     screenshot: Callable[[str], Path],
 ) -> None:
     devices_sync()
-    auth = VoipAuthState.objects.select_related("device").order_by("device_id").first()
-    new_user = CloudUser.objects.exclude(pk=auth.user_id).order_by("user_id").first()
+    device, new_user = _voip_device()
+    auth = VoipAuthState.objects.select_related("device").get(device=device)
     login(SUPPORT)
     page.goto(f"{live_server.url}/devices/{auth.device_id}/")
-    page.fill("#auth-user-id", new_user.user_id)
+    page.select_option("#auth-user-id", new_user.user_id)
     page.click("#voip-panel button[type=submit]")
     expect(page).to_have_url(f"{live_server.url}/devices/{auth.device_id}/voip-auth-user/")
     expect(page.locator(".confirm-box")).to_contain_text(auth.device.name)

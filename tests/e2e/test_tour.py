@@ -32,7 +32,7 @@ def _pages() -> list[tuple[str, str]]:
         ("home", reverse("devices:home-detail", args=[Home.objects.order_by("owner_id").first().pk])),
         ("devices", reverse("devices:device-list")),
         ("device", reverse("devices:device-detail", args=[device.pk])),
-        ("user", reverse("devices:user-detail", args=[CloudUser.objects.order_by("user_id").first().pk])),
+        ("user", reverse("user-detail", args=[CloudUser.objects.order_by("user_id").first().pk])),
         ("search", reverse("search") + "?q=门&all=1"),
         ("catalog", reverse("mall:commodity-list")),
         ("commodity", reverse("mall:commodity-detail", args=[Commodity.objects.order_by("pk").first().pk])),

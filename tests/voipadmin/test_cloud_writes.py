@@ -69,8 +69,14 @@ def world(sandbox_settings: Sandbox, settings) -> Sandbox:
 
 
 def _voip_device() -> Device:
+    """A VoIP device whose home has another member (only members may become its auth user)."""
     auth = VoipAuthState.objects.exclude(user=None).exclude(open_id="").select_related("device")
-    return auth.order_by("device_id").first().device
+    return next(a.device for a in auth.order_by("device_id") if _other_member(a.device, a.user_id))
+
+
+def _other_member(device: Device, current: str | None) -> str | None:
+    members = CloudUser.objects.filter(memberships__home_id=device.home_id).exclude(pk=current)
+    return members.order_by("user_id").values_list("user_id", flat=True).first()
 
 
 def _wait_for_writes(box: Sandbox, call: str, expected: int) -> int:
@@ -87,7 +93,7 @@ def _wait_for_writes(box: Sandbox, call: str, expected: int) -> int:
 def _set_auth_user(box: Sandbox, client: Client, faults: dict) -> str:
     device = _voip_device()
     current = VoipAuthState.objects.get(device=device).user_id
-    user_id = CloudUser.objects.exclude(pk=current).order_by("user_id").values_list("user_id", flat=True)[0]
+    user_id = _other_member(device, current)
     box.faults(**faults, calls=["saveVoipAuthUser"]) if faults else None
     response = client.post(
         f"/devices/{device.device_id}/voip-auth-user/",
@@ -225,7 +231,7 @@ def test_the_unknown_outcome_is_re_read_by_the_worker(
     settings.CLOUD_REREAD_SECONDS = 0.5
     device = _voip_device()
     current = VoipAuthState.objects.get(device=device).user_id
-    user_id = CloudUser.objects.exclude(pk=current).order_by("user_id").values_list("user_id", flat=True)[0]
+    user_id = _other_member(device, current)
     world.faults(after_write="reset", calls=["saveVoipAuthUser"])
     support_client.post(
         f"/devices/{device.device_id}/voip-auth-user/",
@@ -275,7 +281,7 @@ def test_nothing_is_written_before_the_confirm_step(world: Sandbox, support_clie
     user = VoipAuthState.objects.get(device=device)
     before = world.stats()["writes"]
     for path, data in [
-        ("voip-auth-user/", {"user_id": "someone"}),
+        ("voip-auth-user/", {"user_id": _other_member(device, None)}),
         ("exchange-code/", {"code": "ABCD-1234", "catalog_code": "VOIP"}),
         ("recheck/", {}),
     ]:
@@ -326,7 +332,7 @@ def test_a_write_waits_for_no_one_while_the_device_is_busy(world: Sandbox, suppo
     with device_write_lock(device.device_id):  # as a reconciliation push holds it
         response = support_client.post(
             f"/devices/{device.device_id}/voip-auth-user/",
-            {"user_id": "anyone", **CONFIRMED},
+            {"user_id": _other_member(device, None), **CONFIRMED},
             HTTP_HX_REQUEST="true",
             HTTP_ACCEPT_LANGUAGE="en",
         )
