@@ -17,6 +17,7 @@ from django.urls import reverse
 from devices.models import CloudUser, Device, Home, HomeMember, ReconciliationItem
 from mall.models import Order, Subscription
 from voipadmin.models import AuditEvent
+from voipadmin.overview import PAID_LIKE
 
 LIMIT = 50  # rows per list and in the timeline
 
@@ -88,11 +89,21 @@ def customer_for(user: CloudUser) -> Customer:
         homes=homes,
         devices=devices,
         orders=orders,
-        order_totals=_totals(Order.objects.filter(user=user), "amount_trade"),
+        order_totals=_order_totals(Order.objects.filter(user=user)),
         subscriptions=subscriptions,
         subscription_totals=_totals(Subscription.objects.filter(user=user), "amount_trade"),
         timeline=_timeline(user, orders, subscriptions, device_ids),
     )
+
+
+def _order_totals(qs: Any) -> list[dict[str, Any]]:
+    """Per currency: every order, and what was paid (the orders whose money the business has) — never a sum of
+    closed, cancelled or refunded orders presented as revenue."""
+    paid = Q(status__in=PAID_LIKE)
+    rows = qs.values("currency").annotate(
+        n=Count("pk"), paid_n=Count("pk", filter=paid), total=Sum("amount_trade", filter=paid)
+    )
+    return list(rows.order_by("currency"))
 
 
 def _totals(qs: Any, amount: str) -> list[dict[str, Any]]:

@@ -64,3 +64,16 @@ def test_the_query_count_does_not_grow_with_the_customer(
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("<li><time") <= 50
+
+
+def test_the_totals_say_what_was_paid_not_the_sum_of_every_order(viewer_client: Client) -> None:
+    user = CloudUserFactory()
+    for status, amount in (
+        ("paid", "10.00"),
+        ("finished", "5.50"),
+        ("closed", "99.00"),
+        ("refunded", "7.00"),
+    ):
+        OrderFactory(user_id=user.user_id, currency="CNY", status=status, amount_trade=amount)
+    html = viewer_client.get(f"/users/{user.user_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "4 orders in CNY, paid 15.50 CNY (2 paid)" in html
