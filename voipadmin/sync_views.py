@@ -26,7 +26,7 @@ from voipadmin.confirm import confirm_step, confirmed
 from voipadmin.forms import SyncListForm, SyncStartForm
 from voipadmin.models import AuditEvent, SyncFailure, SyncRun
 from voipadmin.paging import paginate, render_list
-from voipadmin.syncpass import lock_key
+from voipadmin.syncpass import last_watermark, lock_key
 
 TASKS = {"devices": devices_sync_task, "mall": mall_sync_task}
 
@@ -77,6 +77,8 @@ def sync_start(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
     kind, full = form.cleaned_data["kind"], form.cleaned_data["full"]
+    # Without a pass to continue from, the pass reads everything: say so before and after, as the row will.
+    full = full or last_watermark(kind) is None
     params = {"sync_kind": kind, "pass": "full" if full else "incremental"}
     if not confirmed(request):
         return confirm_step(

@@ -114,3 +114,11 @@ def test_only_ops_may_start_a_pass_and_bad_kinds_are_refused(
         assert client.post(url, {"kind": "devices", "confirmed": "yes"}).status_code == 403
     assert ops_client.post(url, {"kind": "nope", "confirmed": "yes"}).status_code == 400
     assert ops_client.get(url).status_code == 405
+
+
+def test_a_first_pass_is_announced_as_full(ops_client: Client) -> None:
+    """Nothing synced yet: the pass reads everything, and the confirm step says so, as its row will."""
+    asked = ops_client.post(
+        reverse("sync-start"), {"kind": "devices"}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "start a full pass of the devices sync now" in asked.content.decode()
