@@ -49,7 +49,7 @@ def test_the_list_shows_passes_failures_notes_and_a_polling_row_for_a_running_pa
     row = viewer_client.get(
         reverse("sync-row", args=[running.pk]), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert row.status_code == 200 and b"5 of 20" in row.content and b"<html" not in row.content
+    assert row.status_code == 200 and b"5 / 20" in row.content and b"<html" not in row.content
 
 
 @pytest.mark.parametrize("query", ["?page=x", "?page=%C2%B2", "?page=0", "?kind=nope", "?page=99999999999"])
