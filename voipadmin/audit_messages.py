@@ -30,6 +30,8 @@ ACTION_PHRASES: dict[str, Any] = {
     "voip_authorization_load": _("load the authorization link of %(device)s"),
     "schedule_update": _("change the schedule %(name)s"),
     "sync_start": _("start %(pass)s of the %(sync_kind)s sync now"),
+    "alert_acknowledge": _("acknowledge alert #%(alert)s"),
+    "alert_rule_update": _("change the alert rule %(rule)s"),
 }
 
 # The action's name in lists and filters.
@@ -44,6 +46,8 @@ ACTION_LABELS: dict[str, Any] = {
     "voip_authorization_load": _("Load authorization link"),
     "schedule_update": _("Change schedule"),
     "sync_start": _("Start sync pass"),
+    "alert_acknowledge": _("Acknowledge alert"),
+    "alert_rule_update": _("Change alert rule"),
 }
 
 MESSAGES: dict[str, Any] = {
@@ -75,6 +79,8 @@ MESSAGES: dict[str, Any] = {
     "schedule.updated": _("Changed the schedule %(name)s."),
     "sync.started": _("Queued: %(what)s."),
     "sync.refused": _("Not started: %(what)s — a pass of that sync is already running."),
+    "alert.acknowledged": _("Acknowledged alert #%(alert)s (%(rule)s)."),
+    "alert_rule.updated": _("Changed the alert rule %(rule)s."),
 }
 
 SYNC_KINDS: dict[str, Any] = {"devices": _("devices"), "mall": _("mall")}

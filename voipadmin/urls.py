@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from voipadmin import account_views, schedule_views, sync_views, views
+from voipadmin import account_views, alert_views, schedule_views, sync_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -25,6 +25,10 @@ urlpatterns = [
     path("syncs/", sync_views.sync_list, name="syncs"),
     path("syncs/start/", sync_views.sync_start, name="sync-start"),
     path("syncs/<int:run_id>/row/", sync_views.sync_row, name="sync-row"),
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", alert_views.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/rules/", alert_views.alert_rules, name="alert-rules"),
+    path("alerts/rules/<int:pk>/", alert_views.alert_rule_update, name="alert-rule-update"),
     path("admin/", admin.site.urls),
     path("", include("devices.urls")),
     path("mall/", include("mall.urls")),
