@@ -310,3 +310,43 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.channel} {self.event} #{self.attempt}"
+
+
+class SavedView(models.Model):
+    """A list's filters kept under a name (the normalized query string): private, or shared with the team."""
+
+    class List(models.TextChoices):
+        DEVICES = "devices", _("devices")
+        HOMES = "homes", _("homes")
+        ORDERS = "orders", _("orders")
+        SUBSCRIPTIONS = "subscriptions", _("subscriptions")
+        AUDIT = "audit", _("audit log")
+        SYNCS = "syncs", _("sync passes")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    list_name = models.CharField(_("list"), max_length=16, choices=List.choices)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    shared = models.BooleanField(_("shared with the team"), default=False)
+    # Pinned by ops to the overview as a tile with the count of what the view shows (shared views only).
+    pinned = models.BooleanField(_("on the overview"), default=False, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["list_name", "name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        default_permissions = ("view",)
+        permissions = [("pin_savedview", _("Can pin a shared view to the overview"))]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list_name", "name"], name="savedview_owner_name"),
+        ]
+        indexes = [models.Index(fields=["list_name", "shared"], name="savedview_list_shared")]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}: {self.name}"

@@ -26,6 +26,7 @@ OPS_ACTIONS = (
     "voipadmin.make_test_purchase",
     "voipadmin.start_sync",
     "voipadmin.change_alertrule",
+    "voipadmin.pin_savedview",
     "django_celery_beat.change_periodictask",
 )
 

@@ -24,8 +24,9 @@ from voipadmin.selectors import audit_csv_lines, audit_events
 def overview(request: HttpRequest) -> HttpResponse:
     # Imported here, not at the top, so the overview's change to this shared file stays inside this function.
     from voipadmin.overview import day_part, overview_figures, page_context
+    from voipadmin.saved_views import pinned_tiles
 
-    context = {**page_context(overview_figures()), "day_part": day_part()}
+    context = {**page_context(overview_figures()), "day_part": day_part(), "pinned_views": pinned_tiles()}
     htmx = request.htmx and not request.htmx.history_restore_request
     template = "voipadmin/overview.html#overview-body" if htmx else "voipadmin/overview.html"
     response = render(request, template, context)
