@@ -15,12 +15,13 @@ from voipadmin.models import AlertRule
 
 def _finished_runs() -> list[ReconciliationRun]:
     """The last two finished runs that looked at every device (not a dry run, not limited to a device)."""
-    return list(
+    runs = (
         ReconciliationRun.objects.exclude(state=ReconciliationRun.State.RUNNING)
         .filter(dry_run=False, device_scope="")
-        .only("pk", "counts", "state", "errors", "started_at")
-        .order_by("-started_at", "-id")[:2]
+        .only("pk", "counts", "state", "errors", "started_at", "scope")
+        .order_by("-started_at", "-id")[:20]
     )
+    return [run for run in runs if not run.scope][:2]  # a bulk action's run says nothing of the whole
 
 
 def _run_link(run: ReconciliationRun) -> str:

@@ -31,6 +31,12 @@ ACTION_PHRASES: dict[str, Any] = {
     "schedule_update": _("change the schedule %(name)s"),
     "sync_start": _("start %(pass)s of the %(sync_kind)s sync now"),
     "alert_acknowledge": _("acknowledge alert #%(alert)s"),
+    "bulk_refresh": _("refresh %(count)s devices from the cloud, one after another"),
+    "bulk_recheck": _(
+        "re-check the VoIP authorization of %(count)s devices in WeChat now, and write WeChat's state to the "
+        "cloud where they disagree"
+    ),
+    "bulk_reconcile": _("start a reconciliation run over %(count)s VoIP devices: %(where)s"),
     "alert_rule_update": _("change the alert rule %(rule)s"),
 }
 
@@ -47,6 +53,9 @@ ACTION_LABELS: dict[str, Any] = {
     "schedule_update": _("Change schedule"),
     "sync_start": _("Start sync pass"),
     "alert_acknowledge": _("Acknowledge alert"),
+    "bulk_refresh": _("Bulk refresh"),
+    "bulk_recheck": _("Bulk VoIP re-check"),
+    "bulk_reconcile": _("Bulk reconciliation run"),
     "alert_rule_update": _("Change alert rule"),
 }
 
