@@ -77,7 +77,7 @@ def _scope_of(data: dict[str, Any]) -> tuple[dict[str, Any], int, str]:
     """A run's scope, how many devices it covers, and how the confirm step names it."""
     if data["scope"] == "home":
         home = get_object_or_404(Home, pk=data["home"])
-        count = Device.objects.filter(home=home, voip_capable=True).count()
+        count = Device.objects.filter(home=home, voip_capable=True).exclude(wechat_model_id="").count()
         return {"home": home.pk}, count, _("home %(name)s") % {"name": home.name or home.pk}
     if data["scope"] == "model":
         count = Device.objects.filter(wechat_model_id=data["model"], voip_capable=True).count()

@@ -110,3 +110,19 @@ def test_a_viewer_sees_no_checkboxes_and_gets_403(viewer_client: Client, support
     data = {"action": "recheck", "scope": "selected", "device": ["d1"]}
     assert viewer_client.post("/devices/bulk/", data).status_code == 403
     assert viewer_client.get("/devices/bulk/999/").status_code == 404
+
+
+def test_a_run_limited_to_one_home_confirmed_with_its_count(
+    sandbox_settings: Any, celery_worker: Any, ops_client: Client
+) -> None:
+    devices_sync()
+    device = Device.objects.filter(voip_capable=True).exclude(wechat_model_id="").exclude(home=None).first()
+    expected = Device.objects.filter(voip_capable=True, home=device.home).exclude(wechat_model_id="").count()
+    data = {"action": "reconcile", "scope": "home", "home": device.home_id}
+    box = ops_client.post("/devices/bulk/", data, HTTP_HX_REQUEST="true", **EN).content.decode()
+    assert f"{expected} VoIP devices" in box and not ReconciliationRun.objects.exists()
+    assert ops_client.post("/devices/bulk/", {**data, "confirmed": "yes"}).status_code == 302
+    _wait(lambda: ReconciliationRun.objects.get().state != "running")
+    run = ReconciliationRun.objects.get()
+    assert run.scope == {"home": device.home_id} and run.counts["total"] == expected
+    assert ops_client.post("/devices/bulk/", {**data, "home": "no-such-home"}).status_code == 404
