@@ -24,6 +24,10 @@ def _ensure_schedules(sender: AppConfig, **kwargs: Any) -> None:
     from voipadmin.schedules import ensure_schedules
 
     ensure_schedules(SCHEDULES)
+    from devices.alerts import KINDS
+    from voipadmin.alerts import ensure_alert_rules
+
+    ensure_alert_rules(KINDS)
 
 
 class DevicesConfig(AppConfig):
@@ -31,4 +35,6 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Homes and devices")
 
     def ready(self) -> None:
+        from devices import alerts  # noqa: F401 -- registers its kinds of alert
+
         post_migrate.connect(_ensure_schedules, sender=self, dispatch_uid="devices.schedules")

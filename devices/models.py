@@ -226,6 +226,8 @@ class ReconciliationRun(models.Model):
     mode = models.CharField(_("mode"), max_length=16, default="fix")
     # Empty: every VoIP-capable device; else only this one (``reconcile --device``).
     device_scope = models.CharField(_("device"), max_length=64, blank=True)
+    # A bulk action's limit (empty: none): {"devices": [ids]}, {"home": owner_id} or {"model": wechat_model_id}.
+    scope = models.JSONField(_("limited to"), default=dict, blank=True)
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.RUNNING, db_index=True
     )
@@ -378,3 +380,40 @@ RECONCILE_REASONS = {
     "cloud_refused": _("the cloud refused the write"),
     "outcome_unknown": _("the cloud did not answer the write in time; the next run checks it again"),
 }
+
+
+class BulkJob(models.Model):
+    """A bulk action over a selection of devices (refresh, re-check), run in the background; done/total live here.
+
+    Each device's step is the per-device service (audited per device); ``done`` counts the devices handled, so
+    a redelivered task continues after them."""
+
+    class Action(models.TextChoices):
+        REFRESH = "refresh", _("refresh from the cloud")
+        RECHECK = "recheck", _("re-check VoIP authorization")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        PARTIAL = "partial", _("partial")
+
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL
+    )
+    device_ids = models.JSONField(_("devices"), default=list)
+    total = models.PositiveIntegerField(_("total"))
+    done = models.PositiveIntegerField(_("done"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("bulk job")
+        verbose_name_plural = _("bulk jobs")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.done}/{self.total}"

@@ -66,3 +66,11 @@ def reconciliation_scheduled_task(dry_run: bool = False) -> int | None:
         return None  # the run already going covers this one
     reconciliation_dispatch(run.pk)
     return run.pk
+
+
+@shared_task
+def bulk_job_task(job_id: int) -> None:
+    """Run a bulk refresh or re-check over its devices (devices/services/bulk.py)."""
+    from devices.services.bulk import bulk_job_execute
+
+    bulk_job_execute(job_id)

@@ -3,13 +3,15 @@ from __future__ import annotations
 from django.urls import path
 
 import voipadmin.converters  # noqa: F401 -- registers the <id:…> converter
-from devices import reconcile_views, views
+from devices import bulk_views, reconcile_views, views
 
 app_name = "devices"
 urlpatterns = [
     path("homes/", views.home_list, name="home-list"),
     path("homes/<id:owner_id>/", views.home_detail, name="home-detail"),
     path("devices/", views.device_list, name="device-list"),
+    path("devices/bulk/", bulk_views.bulk_start, name="bulk-start"),
+    path("devices/bulk/<int:job_id>/", bulk_views.bulk_job, name="bulk-job"),
     path("devices/<id:device_id>/", views.device_detail, name="device-detail"),
     path("devices/<id:device_id>/panels/<id:panel>/", views.device_panel, name="device-panel"),
     path("devices/<id:device_id>/voip-auth-user/", views.device_set_auth_user, name="device-set-auth-user"),

@@ -15,6 +15,7 @@ from devices.filters import DeviceFilter, HomeFilter
 from devices.forms import ExchangeCodeForm, VoipAuthUserForm
 from devices.models import Device, Home
 from devices.services import fixes
+from devices.services.bulk import MAX_SELECTION
 from voipadmin.cloudwrite import WriteResult
 from voipadmin.confirm import confirm_step, confirmed, write_status
 from voipadmin.models import AuditEvent
@@ -51,10 +52,18 @@ def device_list(request: HttpRequest) -> HttpResponse:
     filters = DeviceFilter(request=request)
     valid = filters.is_valid()
     devices = selectors.device_list(filters=filters.cleaned_data)
+    page = paginate(request, devices if valid else devices[:0])
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "filter": filters,
         "form": filters.form,
-        "page": paginate(request, devices if valid else devices[:0]),
+        "page": page,
+        "can_bulk": valid and request.user.has_perm("voipadmin.run_safe_fixes"),
+        "can_reconcile": request.user.has_perm("voipadmin.start_reconciliation"),
+        "bulk_query": query.urlencode(),
+        "matching": page.paginator.count,  # the pager's own COUNT, no other query
+        "bulk_cap": MAX_SELECTION,
     }
     return render_list(
         request, "devices/device_list.html", "device-table", context, status=200 if valid else 400

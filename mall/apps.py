@@ -22,6 +22,10 @@ def _ensure_schedules(sender: AppConfig, **kwargs: Any) -> None:
     from voipadmin.schedules import ensure_schedules
 
     ensure_schedules(SCHEDULES)
+    from mall.alerts import KINDS
+    from voipadmin.alerts import ensure_alert_rules
+
+    ensure_alert_rules(KINDS)
 
 
 class MallConfig(AppConfig):
@@ -29,4 +33,6 @@ class MallConfig(AppConfig):
     verbose_name = _("Mall")
 
     def ready(self) -> None:
+        from mall import alerts  # noqa: F401 -- registers its kinds of alert
+
         post_migrate.connect(_ensure_schedules, sender=self, dispatch_uid="mall.schedules")

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+SCHEDULES = [("alerts: evaluate the rules", "voipadmin.tasks.alerts_evaluate_task", 60, {})]
+
+
+def _ensure_defaults(sender: AppConfig, **kwargs: Any) -> None:
+    from voipadmin.alerts import VOIPADMIN_KINDS, ensure_alert_rules
+    from voipadmin.schedules import ensure_schedules
+
+    ensure_schedules(SCHEDULES)
+    ensure_alert_rules(VOIPADMIN_KINDS)
 
 
 class VoipadminConfig(AppConfig):
@@ -10,6 +22,7 @@ class VoipadminConfig(AppConfig):
     verbose_name = _("VoIP admin")
 
     def ready(self) -> None:
-        from voipadmin import roles, sessions  # noqa: F401 -- sessions connects its login signals
+        from voipadmin import alerts, roles, sessions  # noqa: F401 -- sessions connects its login signals
 
         post_migrate.connect(roles.on_post_migrate, dispatch_uid="voipadmin.ensure_roles")
+        post_migrate.connect(_ensure_defaults, sender=self, dispatch_uid="voipadmin.defaults")

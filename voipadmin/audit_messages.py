@@ -30,6 +30,14 @@ ACTION_PHRASES: dict[str, Any] = {
     "voip_authorization_load": _("load the authorization link of %(device)s"),
     "schedule_update": _("change the schedule %(name)s"),
     "sync_start": _("start %(pass)s of the %(sync_kind)s sync now"),
+    "alert_acknowledge": _("acknowledge alert #%(alert)s"),
+    "bulk_refresh": _("refresh %(count)s devices from the cloud, one after another"),
+    "bulk_recheck": _(
+        "re-check the VoIP authorization of %(count)s devices in WeChat now, and write WeChat's state to the "
+        "cloud where they disagree"
+    ),
+    "bulk_reconcile": _("start a reconciliation run over %(count)s VoIP devices: %(where)s"),
+    "alert_rule_update": _("change the alert rule %(rule)s"),
 }
 
 # The action's name in lists and filters.
@@ -44,6 +52,11 @@ ACTION_LABELS: dict[str, Any] = {
     "voip_authorization_load": _("Load authorization link"),
     "schedule_update": _("Change schedule"),
     "sync_start": _("Start sync pass"),
+    "alert_acknowledge": _("Acknowledge alert"),
+    "bulk_refresh": _("Bulk refresh"),
+    "bulk_recheck": _("Bulk VoIP re-check"),
+    "bulk_reconcile": _("Bulk reconciliation run"),
+    "alert_rule_update": _("Change alert rule"),
 }
 
 MESSAGES: dict[str, Any] = {
@@ -75,6 +88,8 @@ MESSAGES: dict[str, Any] = {
     "schedule.updated": _("Changed the schedule %(name)s."),
     "sync.started": _("Queued: %(what)s."),
     "sync.refused": _("Not started: %(what)s — a pass of that sync is already running."),
+    "alert.acknowledged": _("Acknowledged alert #%(alert)s (%(rule)s)."),
+    "alert_rule.updated": _("Changed the alert rule %(rule)s."),
 }
 
 SYNC_KINDS: dict[str, Any] = {"devices": _("devices"), "mall": _("mall")}

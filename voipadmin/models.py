@@ -212,3 +212,141 @@ class Lock(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class AlertRule(models.Model):
+    """A condition ops want to hear about, with its threshold; made by each app, edited on /alerts/rules/."""
+
+    kind = models.CharField(_("kind"), max_length=32, unique=True)
+    threshold = models.PositiveIntegerField(_("threshold"))
+    enabled = models.BooleanField(_("enabled"), default=True)
+    notify_webhook = models.BooleanField(_("webhook"), default=True)
+    notify_mail = models.BooleanField(_("mail"), default=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+        default_permissions = ("view", "change")
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class Alert(models.Model):
+    """One time a rule's condition held for ``key``: raised once, open until the condition clears."""
+
+    rule = models.ForeignKey(
+        AlertRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    # What the condition is about (a sync kind, a run, "orders"): one open alert per rule and key.
+    key = models.CharField(_("key"), max_length=128)
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    # The figures behind the alert (rendered in the reader's language), and the page that explains it.
+    params = models.JSONField(_("summary"), default=dict)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        default_permissions = ("view",)
+        permissions = [("acknowledge_alert", _("Can acknowledge an alert"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "key"], condition=models.Q(cleared_at=None), name="alert_one_open_per_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cleared_at", "-raised_at"], name="alert_open_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.key} {self.raised_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None
+
+
+class AlertDelivery(models.Model):
+    """One attempt to tell the world outside the console about an alert: channel, event, outcome."""
+
+    class Channel(models.TextChoices):
+        WEBHOOK = "webhook", _("webhook")
+        MAIL = "mail", _("mail")
+
+    class Event(models.TextChoices):
+        RAISED = "raised", _("raised")
+        CLEARED = "cleared", _("cleared")
+
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    event = models.CharField(_("event"), max_length=16, choices=Event.choices)
+    attempt = models.PositiveIntegerField(_("attempt"), default=1)
+    ok = models.BooleanField(_("delivered"), default=False)
+    status_code = models.PositiveIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("alert delivery")
+        verbose_name_plural = _("alert deliveries")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.channel} {self.event} #{self.attempt}"
+
+
+class SavedView(models.Model):
+    """A list's filters kept under a name (the normalized query string): private, or shared with the team."""
+
+    class List(models.TextChoices):
+        DEVICES = "devices", _("devices")
+        HOMES = "homes", _("homes")
+        ORDERS = "orders", _("orders")
+        SUBSCRIPTIONS = "subscriptions", _("subscriptions")
+        AUDIT = "audit", _("audit log")
+        SYNCS = "syncs", _("sync passes")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    list_name = models.CharField(_("list"), max_length=16, choices=List.choices)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    shared = models.BooleanField(_("shared with the team"), default=False)
+    # Pinned by ops to the overview as a tile with the count of what the view shows (shared views only).
+    pinned = models.BooleanField(_("on the overview"), default=False, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["list_name", "name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        default_permissions = ("view",)
+        permissions = [("pin_savedview", _("Can pin a shared view to the overview"))]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list_name", "name"], name="savedview_owner_name"),
+        ]
+        indexes = [models.Index(fields=["list_name", "shared"], name="savedview_list_shared")]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}: {self.name}"

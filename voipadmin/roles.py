@@ -19,12 +19,14 @@ ROLE_LABELS = {OPS: _("Operations"), SUPPORT: _("Support"), VIEWER: _("Viewer")}
 
 # Apps whose data every role may read.
 READABLE_APPS = ("voipadmin", "devices", "mall", "django_celery_beat")
-SUPPORT_ACTIONS = ("voipadmin.run_safe_fixes",)
+SUPPORT_ACTIONS = ("voipadmin.run_safe_fixes", "voipadmin.acknowledge_alert")
 OPS_ACTIONS = (
     "voipadmin.start_reconciliation",
     "voipadmin.manage_schedules",
     "voipadmin.make_test_purchase",
     "voipadmin.start_sync",
+    "voipadmin.change_alertrule",
+    "voipadmin.pin_savedview",
     "django_celery_beat.change_periodictask",
 )
 

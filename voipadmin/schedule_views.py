@@ -40,6 +40,7 @@ TASK_LABELS = {
     "devices.tasks.reconciliation_scheduled_task": gettext_lazy("Devices: reconcile VoIP authorization"),
     "devices.tasks.reconciliation_sweep_task": gettext_lazy("Devices: re-queue stalled reconciliation work"),
     "mall.tasks.mall_sync_task": gettext_lazy("Mall: sync the mirror"),
+    "voipadmin.tasks.alerts_evaluate_task": gettext_lazy("Alerts: evaluate the rules"),
 }
 
 

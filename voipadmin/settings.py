@@ -190,6 +190,23 @@ RECONCILE_LEASE_SECONDS = env.int("RECONCILE_LEASE_SECONDS", default=600)
 # WeChat observation calls per second, kept across every worker through the shared cache.
 WECHAT_QPS = env.int("WECHAT_QPS", default=50)
 
+# --- Alerts (voipadmin/alerts.py): a signed webhook and mail, each off while unset --------------------------
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
+ALERT_WEBHOOK_SECRET = env.str("ALERT_WEBHOOK_SECRET", default="")
+if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL (the body is signed)."
+    )
+ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
+# Attempts after the first, waiting ALERT_WEBHOOK_BACKOFF seconds, then twice as long each time.
+ALERT_WEBHOOK_RETRIES = env.int("ALERT_WEBHOOK_RETRIES", default=5)
+ALERT_WEBHOOK_BACKOFF = env.float("ALERT_WEBHOOK_BACKOFF", default=30.0)
+ALERT_EMAIL_TO = env.list("ALERT_EMAIL_TO", default=[])
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="voipadmin@localhost")
+
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -17,6 +17,27 @@ def ping() -> str:
 
 
 @shared_task
+def alerts_evaluate_task() -> dict[str, int]:
+    """Raise and clear the alerts (beat, every minute)."""
+    from voipadmin.alerts import alerts_evaluate
+
+    return alerts_evaluate()
+
+
+@shared_task(bind=True, max_retries=None)
+def alert_deliver_task(self: Any, alert_id: int, event: str, channel: str) -> None:
+    """Tell the webhook or the mail about an alert; a failed attempt is retried with a growing wait."""
+    from voipadmin.alerts import alert_deliver
+
+    attempt = self.request.retries + 1
+    if (
+        not alert_deliver(alert_id, event, channel, attempt)
+        and self.request.retries < settings.ALERT_WEBHOOK_RETRIES
+    ):
+        raise self.retry(countdown=settings.ALERT_WEBHOOK_BACKOFF * 2**self.request.retries)
+
+
+@shared_task
 def mirror_bootstrap_task() -> None:
     """Fill an empty mirror: devices first (the mall links to them), then the mall."""
     from devices.services.sync import devices_sync

@@ -7,7 +7,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 import voipadmin.converters  # noqa: F401 -- registers the <id:…> converter
-from voipadmin import account_views, customer_views, refresh_views, schedule_views, sync_views, views
+from voipadmin import (
+    account_views,
+    alert_views,
+    customer_views,
+    refresh_views,
+    saved_view_views,
+    schedule_views,
+    sync_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -28,6 +37,15 @@ urlpatterns = [
     path("syncs/", sync_views.sync_list, name="syncs"),
     path("syncs/start/", sync_views.sync_start, name="sync-start"),
     path("syncs/<int:run_id>/row/", sync_views.sync_row, name="sync-row"),
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", alert_views.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/rules/", alert_views.alert_rules, name="alert-rules"),
+    path("alerts/rules/<int:pk>/", alert_views.alert_rule_update, name="alert-rule-update"),
+    path("views/", saved_view_views.saved_view_list, name="saved-views"),
+    path("views/save/", saved_view_views.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/rename/", saved_view_views.saved_view_rename, name="saved-view-rename"),
+    path("views/<int:pk>/delete/", saved_view_views.saved_view_delete, name="saved-view-delete"),
+    path("views/<int:pk>/pin/", saved_view_views.saved_view_pin, name="saved-view-pin"),
     path("admin/", admin.site.urls),
     path("", include("devices.urls")),
     path("mall/", include("mall.urls")),

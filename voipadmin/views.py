@@ -21,12 +21,13 @@ from voipadmin.middleware import SESSION_KEY
 from voipadmin.models import AuditEvent
 from voipadmin.overview import day_part, overview_figures, page_context
 from voipadmin.paging import paginate, render_list
+from voipadmin.saved_views import pinned_tiles
 from voipadmin.selectors import audit_csv_lines, audit_events
 
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    context = {**page_context(overview_figures()), "day_part": day_part()}
+    context = {**page_context(overview_figures()), "day_part": day_part(), "pinned_views": pinned_tiles()}
     return render_list(request, "voipadmin/overview.html", "overview-body", context)
 
 

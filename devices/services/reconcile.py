@@ -348,8 +348,11 @@ def reconciliation_start(
     dry_run: bool = False,
     actor: AbstractBaseUser | None = None,
     device_id: str = "",
+    scope: dict[str, Any] | None = None,
 ) -> ReconciliationRun:
-    """Create a run, or raise ``RunAlreadyRunning``; ``reconciliation_execute`` then does the work."""
+    """Create a run, or raise ``RunAlreadyRunning``; ``reconciliation_execute`` then does the work.
+
+    ``scope`` limits it (a bulk action): ``{"devices": [ids]}``, ``{"home": owner_id}`` or ``{"model": id}``."""
     refused = _("A reconciliation run is already running; wait for it to finish.")
     token = locks.acquire(LOCK_KEY, LOCK_TTL)
     if token is None:
@@ -366,6 +369,7 @@ def reconciliation_start(
                 dry_run=dry_run,
                 mode=settings.RECONCILE_MODE,
                 device_scope=device_id,
+                scope=scope or {},
                 lock_token=token,
                 heartbeat_at=timezone.now(),
             )
@@ -434,6 +438,12 @@ def _plan(run: ReconciliationRun) -> None:
     devices = Device.objects.filter(voip_capable=True).exclude(wechat_model_id="")
     if run.device_scope:
         devices = devices.filter(pk=run.device_scope)
+    if ids := run.scope.get("devices"):
+        devices = devices.filter(pk__in=ids)
+    if home := run.scope.get("home"):
+        devices = devices.filter(home_id=home)
+    if model := run.scope.get("model"):
+        devices = devices.filter(wechat_model_id=model)
     rows = devices.order_by("wechat_app_id", "wechat_model_id", "device_id").values_list(
         "wechat_app_id", "wechat_model_id", "device_id"
     )

@@ -46,6 +46,11 @@
     if (el.matches && el.matches("select[data-autosubmit]")) {
       el.form.requestSubmit();
     }
+    // "Select all on this page" ticks every row of the bulk form's table.
+    if (el.matches && el.matches("input[data-select-all]")) {
+      var boxes = document.querySelectorAll("input[name=device][form='" + el.dataset.selectAll + "']");
+      Array.prototype.forEach.call(boxes, function (box) { box.checked = el.checked; });
+    }
   });
 })();
 // The list filter folds on a phone: closed on arrival, then as the person left it across htmx swaps.
