@@ -51,6 +51,9 @@ def _pages() -> list[tuple[str, str]]:
         ("audit", reverse("audit")),
         ("syncs", reverse("syncs")),
         ("sessions", reverse("sessions")),
+        ("alerts", reverse("alerts")),
+        ("alert-rules", reverse("alert-rules")),
+        ("views", reverse("saved-views")),
     ]
     run = ReconciliationRun.objects.order_by("-pk").first()
     pages += [
