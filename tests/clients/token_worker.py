@@ -100,7 +100,7 @@ def main() -> None:
     if opts.get("setup"):
         from django.core.management import call_command
 
-        call_command("migrate", "voipadmin", verbosity=0)
+        call_command("migrate", verbosity=0)  # every installed app: their post_migrate hooks read each other
         call_command("createcachetable", verbosity=0)
         return
     print(json.dumps(run(opts)), flush=True)
