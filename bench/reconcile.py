@@ -108,7 +108,7 @@ def _flush_broker(url: str) -> None:
 def download_only(threads: int) -> dict[str, int]:
     """Every page a full devices sync reads, on the same threads, storing nothing."""
     from devices.services import sync
-    from voipadmin.clients import CloudClient
+    from voipadmin.core.clients import CloudClient
 
     client = CloudClient.from_settings()
     owners: list[str] = []
@@ -129,7 +129,7 @@ def download_only(threads: int) -> dict[str, int]:
 def _bench_sync() -> None:
     from devices.models import Device, Home
     from devices.services import sync
-    from voipadmin.models import SyncRun
+    from voipadmin.core.models import SyncRun
 
     def empty_mirror() -> None:
         Device.objects.all().delete()

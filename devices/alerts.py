@@ -1,4 +1,4 @@
-"""The alerts about reconciliation (voipadmin/alerts.py): drift rate, its rise, quota stops, a run held back."""
+"""The alerts about reconciliation (voipadmin/core/alerts.py): drift rate, its rise, quota stops, a run held back."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import ReconciliationRun
-from voipadmin.alerts import AlertKind, Finding, register
-from voipadmin.models import AlertRule
+from voipadmin.core.alerts import AlertKind, Finding, register
+from voipadmin.core.models import AlertRule
 
 
 def _finished_runs() -> list[ReconciliationRun]:

@@ -25,9 +25,9 @@ from devices.models import BulkJob, Device, Home, ReconciliationRun
 from devices.services.bulk import MAX_SELECTION, bulk_job_start
 from devices.services.reconcile import RunAlreadyRunning, reconciliation_start
 from devices.tasks import bulk_job_task, reconciliation_run_task
-from voipadmin.confirm import confirm_step, confirmed
-from voipadmin.forms import SearchField
-from voipadmin.progress import Progress
+from voipadmin.core.confirm import confirm_step, confirmed
+from voipadmin.core.forms import SearchField
+from voipadmin.core.progress import Progress
 
 ACTIONS = {"refresh": "bulk_refresh", "recheck": "bulk_recheck", "reconcile": "bulk_reconcile"}
 PERMISSIONS = {

@@ -1,4 +1,4 @@
-"""The devices app's list filters (the one filter component: voipadmin/filters.py)."""
+"""The devices app's list filters (the one filter component: voipadmin/core/filters.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from devices.forms import ID_PATTERN
 from devices.models import Device, Home, ReconciliationItem
-from voipadmin.clients.enums import VAS_TYPE_LABELS
-from voipadmin.filters import IntegerFilter, ListFilterSet, RegexFilter, SearchFilter, any_choice
+from voipadmin.core.clients.enums import VAS_TYPE_LABELS
+from voipadmin.core.filters import IntegerFilter, ListFilterSet, RegexFilter, SearchFilter, any_choice
 
 
 class HomeFilter(ListFilterSet):

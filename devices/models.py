@@ -101,7 +101,7 @@ class Device(models.Model):
     icon = models.CharField(_("icon"), max_length=500, blank=True)
     location_name = models.CharField(_("location"), max_length=200, blank=True)
     uuid = models.CharField(_("UUID"), max_length=128, blank=True, db_index=True)
-    # The value-added service types the device supports (cloud codes; labels in voipadmin.clients).
+    # The value-added service types the device supports (cloud codes; labels in voipadmin.core.clients).
     vas_types = models.JSONField(_("service types"), default=list)
     # The WeChat capability (tyabiwxrn9): None = not checked yet, False = the device lacks it.
     voip_capable = models.BooleanField(_("VoIP capable"), null=True, db_index=True)

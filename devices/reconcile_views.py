@@ -28,10 +28,10 @@ from devices.services.reconcile import (
 )
 from devices.tasks import reconciliation_run_task
 from devices.views import device_body, device_context, get_device, write_answer
-from voipadmin.confirm import confirm_step, confirmed
-from voipadmin.csvstream import csv_lines, csv_response
-from voipadmin.paging import mark_error_fragment, paginate, render_list
-from voipadmin.progress import Progress
+from voipadmin.core.confirm import confirm_step, confirmed
+from voipadmin.core.csvstream import csv_lines, csv_response
+from voipadmin.core.paging import mark_error_fragment, paginate, render_list
+from voipadmin.core.progress import Progress
 
 # htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
 

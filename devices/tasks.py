@@ -7,9 +7,9 @@ from typing import Any
 
 from celery import shared_task
 
-from voipadmin.clients.errors import CloudUnavailable
-from voipadmin.models import SyncRun
-from voipadmin.syncpass import run_task
+from voipadmin.core.clients.errors import CloudUnavailable
+from voipadmin.core.models import SyncRun
+from voipadmin.core.syncpass import run_task
 
 
 @shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-import voipadmin.converters  # noqa: F401 -- registers the <id:…> converter
+import voipadmin.core.converters  # noqa: F401 -- registers the <id:…> converter
 from devices import bulk_views, reconcile_views, views
 
 app_name = "devices"

@@ -16,10 +16,10 @@ from devices.forms import ExchangeCodeForm, VoipAuthUserForm
 from devices.models import Device, Home
 from devices.services import fixes
 from devices.services.bulk import MAX_SELECTION
-from voipadmin.cloudwrite import WriteResult
-from voipadmin.confirm import confirm_step, confirmed, write_status
-from voipadmin.models import AuditEvent
-from voipadmin.paging import mark_error_fragment, paginate, render_list
+from voipadmin.core.cloudwrite import WriteResult
+from voipadmin.core.confirm import confirm_step, confirmed, write_status
+from voipadmin.core.models import AuditEvent
+from voipadmin.core.paging import mark_error_fragment, paginate, render_list
 
 
 def get_device(request: HttpRequest, device_id: str) -> Device:

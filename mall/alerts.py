@@ -1,4 +1,4 @@
-"""The alerts about the mall (voipadmin/alerts.py): orders stuck awaiting payment, failed renewals."""
+"""The alerts about the mall (voipadmin/core/alerts.py): orders stuck awaiting payment, failed renewals."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from mall.models import Order, Subscription
-from voipadmin.alerts import AlertKind, Finding, register
-from voipadmin.models import AlertRule
+from voipadmin.core.alerts import AlertKind, Finding, register
+from voipadmin.core.models import AlertRule
 
 # "created" is an order awaiting payment; "paying" one whose payment was started and never came back.
 STUCK_STATUSES = ("created", "paying")

@@ -19,11 +19,11 @@ SCHEDULES = [
 
 
 def _ensure_schedules(sender: AppConfig, **kwargs: Any) -> None:
-    from voipadmin.schedules import ensure_schedules
+    from voipadmin.core.schedules import ensure_schedules
 
     ensure_schedules(SCHEDULES)
     from mall.alerts import KINDS
-    from voipadmin.alerts import ensure_alert_rules
+    from voipadmin.core.alerts import ensure_alert_rules
 
     ensure_alert_rules(KINDS)
 

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext
 from mall import selectors
 from mall.models import Subscription
 from mall.money import money_text
-from voipadmin.csvstream import csv_lines
+from voipadmin.core.csvstream import csv_lines
 
 CHUNK = 2000
 

@@ -1,4 +1,4 @@
-"""The mall's list filters (the one filter component: voipadmin/filters.py).
+"""The mall's list filters (the one filter component: voipadmin/core/filters.py).
 
 The cursor and the CSV format are parsed here but are not controls: a new filter starts at the first page.
 """
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from mall import keyset, selectors
 from mall.enums import ORDER_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS
 from mall.models import Order, Subscription
-from voipadmin.filters import FilterForm, ListFilterSet, SearchFilter, any_choice
+from voipadmin.core.filters import FilterForm, ListFilterSet, SearchFilter, any_choice
 
 BAD_CURSOR = _("This page link is not valid (it was changed or cut short). Start again from the first page.")
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TestPurchaseForm(forms.Form):
-    # The form's one-time token (voipadmin.confirm.once_token): one order per token, whatever is re-submitted.
+    # The form's one-time token (voipadmin.core.confirm.once_token): one order per token, whatever is re-submitted.
     once = forms.RegexField(
         regex=r"^[A-Za-z0-9_-]{16,64}$",
         error_messages={"invalid": _("The form has expired; reload the page.")},

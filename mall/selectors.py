@@ -27,7 +27,7 @@ from mall.models import (
     ServiceIntroItem,
     Subscription,
 )
-from voipadmin.selectors import local_days_q
+from voipadmin.core.selectors import local_days_q
 
 PER_PAGE = 50
 ORDER_CURSOR_SALT = "mall.orders.cursor"

@@ -9,9 +9,9 @@ from celery import shared_task
 
 from mall.services.purchase import device_orders_reread
 from mall.services.sync import mall_sync
-from voipadmin.clients.errors import CloudUnavailable
-from voipadmin.models import SyncRun
-from voipadmin.syncpass import run_task
+from voipadmin.core.clients.errors import CloudUnavailable
+from voipadmin.core.models import SyncRun
+from voipadmin.core.syncpass import run_task
 
 log = logging.getLogger(__name__)
 

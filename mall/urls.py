@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-import voipadmin.converters  # noqa: F401 -- registers the <id:…> converter
+import voipadmin.core.converters  # noqa: F401 -- registers the <id:…> converter
 from mall import views
 
 app_name = "mall"

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.test import Client
 
-from voipadmin.roles import OPS, SUPPORT, VIEWER, ensure_roles
+from voipadmin.core.roles import OPS, SUPPORT, VIEWER, ensure_roles
 
 pytest_plugins = ["tests.fixtures.celery", "tests.fixtures.sandbox"]
 

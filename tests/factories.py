@@ -16,7 +16,7 @@ from devices.models import (
     VoipAuthState,
     WeChatIdentity,
 )
-from voipadmin.models import AuditEvent
+from voipadmin.core.models import AuditEvent
 
 
 class HomeFactory(factory.django.DjangoModelFactory):

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.factories import DeviceFactory, HomeFactory, VoipAuthStateFactory
 from tests.hostile_corpus import CORPUS
-from voipadmin.roles import ROLES
+from voipadmin.core.roles import ROLES
 
 pytestmark = pytest.mark.django_db
 SKIP = ("/admin/", "/healthz", "/i18n/", "/csp-report/", "/accounts/logout/")

@@ -54,16 +54,17 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
-    "voipadmin.apps.VoipadminConfig",
+    "voipadmin.core.apps.VoipadminConfig",
     "devices",
     "mall",
+    "voipadmin.console.apps.ConsoleConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "voipadmin.middleware.UserTimezoneMiddleware",
+    "voipadmin.core.middleware.UserTimezoneMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "voipadmin.sessions.SessionLimitsMiddleware",
+    "voipadmin.core.sessions.SessionLimitsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -91,7 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "voipadmin.context_processors.navigation",
+                "voipadmin.console.context_processors.navigation",
             ],
         },
     },
@@ -190,7 +191,7 @@ RECONCILE_LEASE_SECONDS = env.int("RECONCILE_LEASE_SECONDS", default=600)
 # WeChat observation calls per second, kept across every worker through the shared cache.
 WECHAT_QPS = env.int("WECHAT_QPS", default=50)
 
-# --- Alerts (voipadmin/alerts.py): a signed webhook and mail, each off while unset --------------------------
+# --- Alerts (voipadmin/core/alerts.py): a signed webhook and mail, each off while unset --------------------------
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 ALERT_WEBHOOK_SECRET = env.str("ALERT_WEBHOOK_SECRET", default="")
 if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
@@ -224,7 +225,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins (voipadmin/logins.py, ASVS V2.2.1): a (user name, address) pair is locked after
+# Failed logins (voipadmin/core/logins.py, ASVS V2.2.1): a (user name, address) pair is locked after
 # AXES_FAILURE_LIMIT failures, an address after LOGIN_ADDRESS_FAILURE_LIMIT across user names, both for the
 # cool-off; a user name is refused past LOGIN_USERNAME_FAILURES_PER_HOUR from all addresses.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -232,8 +233,8 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 LOGIN_USERNAME_FAILURES_PER_HOUR = env.int("LOGIN_USERNAME_FAILURES_PER_HOUR", default=100)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_HANDLER = "voipadmin.logins.LoginThrottleHandler"
-AXES_LOCKOUT_CALLABLE = "voipadmin.logins.lockout_response"
+AXES_HANDLER = "voipadmin.core.logins.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "voipadmin.core.logins.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 # An attempt during a lock neither extends it nor counts: a lock always ends when the page says.

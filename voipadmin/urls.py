@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-import voipadmin.converters  # noqa: F401 -- registers the <id:…> converter
-from voipadmin import (
+import voipadmin.core.converters  # noqa: F401 -- registers the <id:…> converter
+from voipadmin.console import (
     account_views,
     alert_views,
     customer_views,
@@ -51,7 +51,7 @@ urlpatterns = [
     path("mall/", include("mall.urls")),
 ]
 
-handler400 = "voipadmin.errors.bad_request"
-handler403 = "voipadmin.errors.permission_denied"
-handler404 = "voipadmin.errors.page_not_found"
-handler500 = "voipadmin.errors.server_error"
+handler400 = "voipadmin.console.errors.bad_request"
+handler403 = "voipadmin.console.errors.permission_denied"
+handler404 = "voipadmin.console.errors.page_not_found"
+handler500 = "voipadmin.console.errors.server_error"

@@ -1,7 +1,7 @@
 """The safe fixes support and ops may run on a device, each through the one cloud-write path.
 
 The write goes to the cloud first, outside any transaction, holding the device's write lock; its outcome
-(applied, refused, unknown, not sent) is decided by voipadmin/cloudwrite.py alone. After an applied write the
+(applied, refused, unknown, not sent) is decided by voipadmin/core/cloudwrite.py alone. After an applied write the
 device is read back to refresh the mirror; a read-back that fails leaves the write applied and queues a re-read.
 """
 
@@ -20,13 +20,13 @@ from django.utils import timezone
 
 from devices.models import CloudUser, Device, DeviceService, HomeMember, VoipAuthState
 from devices.services.sync import Tally, device_refresh, fetch_details, store_details
-from voipadmin import audit_messages
-from voipadmin.audit import audit_record, audit_text
-from voipadmin.clients.cloud import CloudClient
-from voipadmin.clients.errors import CloudError, CloudUnavailable
-from voipadmin.clients.models import ExchangeResult
-from voipadmin.cloudwrite import WriteResult, cloud_write, guarded, not_sent
-from voipadmin.models import AuditEvent
+from voipadmin.core import audit_messages
+from voipadmin.core.audit import audit_record, audit_text
+from voipadmin.core.clients.cloud import CloudClient
+from voipadmin.core.clients.errors import CloudError, CloudUnavailable
+from voipadmin.core.clients.models import ExchangeResult
+from voipadmin.core.cloudwrite import WriteResult, cloud_write, guarded, not_sent
+from voipadmin.core.models import AuditEvent
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def device_refresh_by(
 ) -> ReadResult:
     """Re-read the device from the cloud now for a person: at most once per device per REFRESH_EVERY s.
 
-    ``refresh(device_id=, client=)`` does the reading; voipadmin/refresh.py passes one that also reads the
+    ``refresh(device_id=, client=)`` does the reading; voipadmin/console/refresh.py passes one that also reads the
     device's mall info and offers (this app never imports the mall)."""
     params = device_params(device)
     if not cache.add(f"device-refresh:{device.device_id}", 1, REFRESH_EVERY):

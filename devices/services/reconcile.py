@@ -8,7 +8,7 @@ a dry run or ``settings.RECONCILE_MODE == "report"``.
 
 Shape (docs/reconciliation.md), built so several workers can share a run and a killed one loses nothing:
 
-- ``reconciliation_start`` refuses while a run is running (the project lock, voipadmin/locks.py, with a lease
+- ``reconciliation_start`` refuses while a run is running (the project lock, voipadmin/core/locks.py, with a lease
   renewed as the run makes progress, plus the database state) and creates the run; ``reconciliation_execute`` does the work and is safe
   to call again for the same run (a redelivered task continues where the last one stopped).
 - The work is planned once as ``ReconciliationChunk`` rows. A worker claims a chunk with a conditional update
@@ -51,22 +51,22 @@ from devices.models import (
     VoipAuthState,
 )
 from devices.services.fixes import device_params, queue_refresh
-from voipadmin import locks
-from voipadmin.audit import audit_record, audit_text
-from voipadmin.clients import MAX_OBSERVATION_BATCH, CloudClient, WeChatClient
-from voipadmin.clients.errors import (
+from voipadmin.core import locks
+from voipadmin.core.audit import audit_record, audit_text
+from voipadmin.core.clients import MAX_OBSERVATION_BATCH, CloudClient, WeChatClient
+from voipadmin.core.clients.errors import (
     CloudError,
     WeChatConfigError,
     WeChatError,
     WeChatQuotaExceeded,
     WeChatRateLimited,
 )
-from voipadmin.clients.models import AuthObservation, VoipAuthUser
-from voipadmin.cloudwrite import Outcome as WriteOutcome
-from voipadmin.cloudwrite import WriteResult, cloud_write, device_write_lock, not_sent
-from voipadmin.locks import LockHeld
-from voipadmin.models import AuditEvent
-from voipadmin.ratelimit import acquire as rate_limit
+from voipadmin.core.clients.models import AuthObservation, VoipAuthUser
+from voipadmin.core.cloudwrite import Outcome as WriteOutcome
+from voipadmin.core.cloudwrite import WriteResult, cloud_write, device_write_lock, not_sent
+from voipadmin.core.locks import LockHeld
+from voipadmin.core.models import AuditEvent
+from voipadmin.core.ratelimit import acquire as rate_limit
 
 log = logging.getLogger(__name__)
 

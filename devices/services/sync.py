@@ -4,7 +4,7 @@ The first pass (or ``full=True``) walks every home and asks for its devices (get
 the cloud only for devices changed since the watermark, less an overlap (the ``listDevicesChanged`` extension),
 and fetch their details. Rows are upserted in bulk and only where something changed, so a pass with no change
 writes nothing but its ``SyncRun``. A home, device or page that still fails after the retries is kept as a
-``SyncFailure`` and read first by the next pass; the watermark stays before it (voipadmin/syncpass.py). Every
+``SyncFailure`` and read first by the next pass; the watermark stays before it (voipadmin/core/syncpass.py). Every
 row already stored stays.
 
 Without the listing extensions (the cloud answers 1108 "uri path invalid" for ``ext/listHomes`` or
@@ -35,10 +35,10 @@ from devices.models import (
     VoipAuthState,
     WeChatIdentity,
 )
-from voipadmin.clients.cloud import CloudClient
-from voipadmin.clients.errors import CloudError, CloudRateLimited, CloudUnavailable, DeviceNotFound
-from voipadmin.models import SyncFailure, SyncRun
-from voipadmin.syncpass import SyncPass, Tally, run_pass
+from voipadmin.core.clients.cloud import CloudClient
+from voipadmin.core.clients.errors import CloudError, CloudRateLimited, CloudUnavailable, DeviceNotFound
+from voipadmin.core.models import SyncFailure, SyncRun
+from voipadmin.core.syncpass import SyncPass, Tally, run_pass
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ SYNC_ATTEMPTS = 3
 # The cloud's answer for a call it does not have (a cloud without our listing extensions).
 NO_SUCH_CALL = 1108
 
-# What a pass without the listing extensions could not do (voipadmin/syncpass.py NOTES says it in words).
+# What a pass without the listing extensions could not do (voipadmin/core/syncpass.py NOTES says it in words).
 NO_HOME_LISTING = "no_home_listing"
 NO_CHANGE_LISTING = "no_change_listing"
 NO_USER_LISTING = "no_user_listing"

@@ -1,4 +1,4 @@
-"""The one place where the cloud's typed records (voipadmin.clients.models) become the mirror's field dicts."""
+"""The one place where the cloud's typed records (voipadmin.core.clients.models) become the mirror's field dicts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from voipadmin.clients import models as cloud
+from voipadmin.core.clients import models as cloud
 
 MAX_NAME = 200
 

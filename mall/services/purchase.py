@@ -20,9 +20,9 @@ from mall.enums import CATALOG_BY_TYPE
 from mall.models import CommodityPrice, DeviceMall
 from mall.services import mapping
 from mall.services.upsert import order_day_totals_rebuild, orders_upsert
-from voipadmin.clients.cloud import CloudClient
-from voipadmin.clients.models import Purchase
-from voipadmin.cloudwrite import WriteResult, cloud_write, guarded, not_sent
+from voipadmin.core.clients.cloud import CloudClient
+from voipadmin.core.clients.models import Purchase
+from voipadmin.core.cloudwrite import WriteResult, cloud_write, guarded, not_sent
 
 ACTION = "mall.test_purchase"
 

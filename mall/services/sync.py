@@ -4,7 +4,7 @@ the service introductions — into the local mirror, in bulk.
 The first pass reads everything; later passes ask the cloud only for orders and subscriptions changed since
 the watermark less an overlap (the changedSince extension), so a paid -> refunded change is picked up without
 re-reading a million orders. The pass's lifecycle (lock, SyncRun, progress, failures, watermark) is the one
-every sync shares (voipadmin/syncpass.py): a device, mall or page that fails is kept and read first next time.
+every sync shares (voipadmin/core/syncpass.py): a device, mall or page that fails is kept and read first next time.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from mall.services.upsert import (
     orders_upsert,
     subscriptions_upsert,
 )
-from voipadmin.clients.cloud import CloudClient
-from voipadmin.clients.errors import CloudError, DeviceNotFound
-from voipadmin.models import SyncFailure, SyncRun
-from voipadmin.syncpass import SyncPass, Tally, run_pass
+from voipadmin.core.clients.cloud import CloudClient
+from voipadmin.core.clients.errors import CloudError, DeviceNotFound
+from voipadmin.core.models import SyncFailure, SyncRun
+from voipadmin.core.syncpass import SyncPass, Tally, run_pass
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from mall import enums
 from mall.money import money_text
-from voipadmin import confirm
-from voipadmin.clients import enums as cloud
+from voipadmin.core import confirm
+from voipadmin.core.clients import enums as cloud
 
 register = template.Library()
 

@@ -19,8 +19,8 @@ from django.utils import translation
 from requests.adapters import HTTPAdapter
 
 from tests.fixtures.sandbox import Sandbox
-from voipadmin.clients import CloudClient, WeChatClient
-from voipadmin.clients.models import DeviceCapability, VoipAuthUser
+from voipadmin.core.clients import CloudClient, WeChatClient
+from voipadmin.core.clients.models import DeviceCapability, VoipAuthUser
 
 APPS = {
     "wx5d1ac9e5a7f0b001": "sandbox-wechat-secret-001",
@@ -64,7 +64,7 @@ def _english() -> Iterator[None]:
 @pytest.fixture
 def local_cache(settings: Any, db: None) -> None:
     """A cache of this test's own (the token store), so no token leaks between tests; the database holds the
-    token's refresh lock (voipadmin/locks.py) where there is no Redis."""
+    token's refresh lock (voipadmin/core/locks.py) where there is no Redis."""
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     }

@@ -9,8 +9,15 @@ from decimal import Decimal
 import pytest
 
 from tests.clients.conftest import CloudRig, VoipDevice, find_voip_device
-from voipadmin.clients.enums import AuthTag, CategoryCode, CommodityType, OrderStatus, PeriodUnit, VasType
-from voipadmin.clients.errors import (
+from voipadmin.core.clients.enums import (
+    AuthTag,
+    CategoryCode,
+    CommodityType,
+    OrderStatus,
+    PeriodUnit,
+    VasType,
+)
+from voipadmin.core.clients.errors import (
     DeviceNotFound,
     ExchangeCodeExpired,
     ExchangeCodeInvalid,
@@ -18,7 +25,7 @@ from voipadmin.clients.errors import (
     InvalidParameter,
     NoVoipCapability,
 )
-from voipadmin.clients.models import (
+from voipadmin.core.clients.models import (
     CloudUser,
     Commodity,
     Device,

@@ -11,9 +11,9 @@ import pytest
 from django.core.cache import cache
 
 from tests.clients.conftest import CloudRig, VoipDevice, counted_session, find_voip_device
-from voipadmin.clients import CloudClient
-from voipadmin.clients._http import TokenRecord
-from voipadmin.clients.errors import (
+from voipadmin.core.clients import CloudClient
+from voipadmin.core.clients._http import TokenRecord
+from voipadmin.core.clients.errors import (
     CloudAuthError,
     CloudBadResponse,
     CloudError,

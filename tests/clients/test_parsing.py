@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voipadmin.clients import _parse
-from voipadmin.clients.cloud import RESULTS, parse_result
-from voipadmin.clients.enums import (
+from voipadmin.core.clients import _parse
+from voipadmin.core.clients.cloud import RESULTS, parse_result
+from voipadmin.core.clients.enums import (
     UNVERIFIED,
     CommodityType,
     OrderStatus,
@@ -26,8 +26,8 @@ from voipadmin.clients.enums import (
     VasType,
     label_of,
 )
-from voipadmin.clients.errors import CloudBadResponse
-from voipadmin.clients.models import (
+from voipadmin.core.clients.errors import CloudBadResponse
+from voipadmin.core.clients.models import (
     Commodity,
     Device,
     DeviceCapability,

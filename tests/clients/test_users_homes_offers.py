@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.clients.conftest import CloudRig
-from voipadmin.clients.errors import DataNotFound
+from voipadmin.core.clients.errors import DataNotFound
 
 
 def test_every_user_comes_with_the_homes_they_belong_to(cloud: CloudRig) -> None:

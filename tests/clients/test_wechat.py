@@ -10,9 +10,9 @@ import pytest
 from django.core.cache import cache
 
 from tests.clients.conftest import APPS, CloudRig, CountingAdapter, VoipDevice, find_voip_device
-from voipadmin.clients import MAX_OBSERVATION_BATCH, WeChatClient
-from voipadmin.clients._http import TokenRecord
-from voipadmin.clients.errors import (
+from voipadmin.core.clients import MAX_OBSERVATION_BATCH, WeChatClient
+from voipadmin.core.clients._http import TokenRecord
+from voipadmin.core.clients.errors import (
     WeChatAuthError,
     WeChatBadResponse,
     WeChatBusy,
@@ -21,7 +21,7 @@ from voipadmin.clients.errors import (
     WeChatQuotaExceeded,
     WeChatRateLimited,
 )
-from voipadmin.clients.models import AuthObservation, Items, SnTicket
+from voipadmin.core.clients.models import AuthObservation, Items, SnTicket
 
 Make = Callable[..., tuple[WeChatClient, CountingAdapter]]
 OBSERVE = "/wxa/business/voip/getIotBindContactList"

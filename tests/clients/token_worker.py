@@ -45,7 +45,7 @@ def configure(opts: dict[str, Any]) -> None:
             "django.contrib.contenttypes",
             "django.contrib.sessions",
             "django_celery_beat",
-            "voipadmin.apps.VoipadminConfig",
+            "voipadmin.core.apps.VoipadminConfig",
         ],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": opts["db"]}},
         CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tokens"}},
@@ -59,8 +59,8 @@ def configure(opts: dict[str, Any]) -> None:
 
 
 def run(opts: dict[str, Any]) -> dict[str, Any]:
-    from voipadmin.clients import CloudClient, WeChatClient
-    from voipadmin.clients.errors import CloudError, WeChatError
+    from voipadmin.core.clients import CloudClient, WeChatClient
+    from voipadmin.core.clients.errors import CloudError, WeChatError
 
     session = requests.Session()
     watch = Watch()

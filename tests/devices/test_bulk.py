@@ -11,7 +11,7 @@ from django.test import Client
 from devices.models import BulkJob, Device, ReconciliationRun
 from devices.services import bulk
 from devices.services.sync import devices_sync
-from voipadmin.models import AuditEvent
+from voipadmin.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from devices.models import CloudUser, Device, DeviceService, HomeMember, VoipAuthState
 from devices.services.sync import devices_sync
-from voipadmin.models import AuditEvent
+from voipadmin.core.models import AuditEvent
 
 # The fixes fetch details on the sync's threads through the database cache: no enclosing test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -29,9 +29,9 @@ from devices.services.reconcile import (
 )
 from devices.services.sync import devices_sync
 from tests.factories import DeviceFactory, VoipAuthStateFactory
-from voipadmin import locks
-from voipadmin.clients import WeChatClient
-from voipadmin.models import AuditEvent
+from voipadmin.core import locks
+from voipadmin.core.clients import WeChatClient
+from voipadmin.core.models import AuditEvent
 
 # Runs read the cloud on threads that share the token through the database cache: no enclosing transaction.
 sandboxed = pytest.mark.django_db(transaction=True)

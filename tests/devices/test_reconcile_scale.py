@@ -25,7 +25,7 @@ from devices.services.reconcile import (
     reconciliation_sweep,
 )
 from devices.services.sync import devices_sync
-from voipadmin import ratelimit
+from voipadmin.core import ratelimit
 
 sandboxed = pytest.mark.django_db(transaction=True)
 LEASE_SECONDS = 4

@@ -6,7 +6,7 @@ import pytest
 
 from devices.models import CloudUser, Device, DeviceService, Home, VoipAuthState, WeChatIdentity
 from devices.services.sync import device_refresh, devices_sync
-from voipadmin.models import SyncRun
+from voipadmin.core.models import SyncRun
 
 # The sync fetches on threads that share the token through the database cache: no enclosing test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)

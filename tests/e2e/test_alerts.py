@@ -12,9 +12,9 @@ from playwright.sync_api import Page, expect
 
 from mall.models import Order
 from tests.mall.factories import OrderFactory
-from voipadmin.alerts import alerts_evaluate
-from voipadmin.models import Alert, AuditEvent
-from voipadmin.roles import SUPPORT
+from voipadmin.core.alerts import alerts_evaluate
+from voipadmin.core.models import Alert, AuditEvent
+from voipadmin.core.roles import SUPPORT
 
 
 def test_the_bell_leads_to_the_alert_support_acknowledge_it_and_it_clears(

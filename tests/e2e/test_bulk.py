@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from devices.models import BulkJob
 from devices.services.sync import devices_sync
-from voipadmin.models import AuditEvent
-from voipadmin.roles import SUPPORT
+from voipadmin.core.models import AuditEvent
+from voipadmin.core.roles import SUPPORT
 
 
 def test_tick_rows_confirm_a_bulk_recheck_and_watch_it_finish(

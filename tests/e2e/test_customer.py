@@ -12,8 +12,8 @@ from devices.services.sync import devices_sync
 from mall.models import Order
 from mall.services.sync import mall_sync
 from tests.devices.test_fixes import _voip_device
-from voipadmin.models import AuditEvent
-from voipadmin.roles import SUPPORT
+from voipadmin.core.models import AuditEvent
+from voipadmin.core.roles import SUPPORT
 
 
 def _fits(page: Page) -> None:

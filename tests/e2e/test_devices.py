@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 from devices.models import VoipAuthState
 from devices.services.sync import devices_sync
 from tests.devices.test_fixes import _voip_device
-from voipadmin.models import AuditEvent
-from voipadmin.roles import SUPPORT, VIEWER
+from voipadmin.core.models import AuditEvent
+from voipadmin.core.roles import SUPPORT, VIEWER
 
 
 def test_support_finds_a_device_sets_its_auth_user_and_sees_it_audited(

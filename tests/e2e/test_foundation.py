@@ -5,7 +5,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from voipadmin.roles import OPS
+from voipadmin.core.roles import OPS
 
 
 def test_login_overview_language_and_logout(

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from devices.services.sync import devices_sync
 from mall.services.sync import mall_sync
-from voipadmin.roles import OPS
+from voipadmin.core.roles import OPS
 
 
 def _reconciliation_runs() -> None:

@@ -12,7 +12,7 @@ from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_mall import mall_mirror  # noqa: F401  (the fixture)
 from tests.factories import DeviceFactory
 from tests.mall.factories import SubscriptionFactory
-from voipadmin.models import AuditEvent
+from voipadmin.core.models import AuditEvent
 
 LISTS = [
     ("devices", "/devices/"),

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from devices.models import ReconciliationRun, VoipAuthState
 from devices.services.sync import devices_sync
-from voipadmin.roles import OPS, SUPPORT
+from voipadmin.core.roles import OPS, SUPPORT
 
 
 def test_ops_start_a_run_watch_it_finish_and_open_a_fixed_device(

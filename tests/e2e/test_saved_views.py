@@ -9,8 +9,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.mall.factories import OrderFactory
-from voipadmin.models import SavedView
-from voipadmin.roles import SUPPORT
+from voipadmin.core.models import SavedView
+from voipadmin.core.roles import SUPPORT
 
 
 def test_save_a_view_see_its_tab_and_delete_it(

@@ -13,8 +13,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from devices.models import Device
-from voipadmin.models import AuditEvent, SyncRun
-from voipadmin.roles import OPS
+from voipadmin.core.models import AuditEvent, SyncRun
+from voipadmin.core.roles import OPS
 
 
 def test_ops_start_a_pass_confirm_it_and_watch_it_finish(

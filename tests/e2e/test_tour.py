@@ -19,7 +19,7 @@ from devices.services.reconcile import reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import Commodity, Order, ServiceIntroduction, Subscription
 from mall.services.sync import mall_sync
-from voipadmin.roles import OPS, SUPPORT, VIEWER
+from voipadmin.core.roles import OPS, SUPPORT, VIEWER
 
 TOUR = Path(__file__).resolve().parents[2] / "test-artifacts" / "tour"
 

@@ -20,11 +20,11 @@ from mall.models import Commodity, CommodityPrice, DeviceMall, Order, ServiceInt
 from mall.services import sync
 from mall.tasks import mall_sync_task
 from tests.fixtures.sandbox import Sandbox
-from voipadmin import locks
-from voipadmin.locks import LockHeld
-from voipadmin.models import AuditEvent, SyncFailure, SyncRun
-from voipadmin.syncpass import lock_key
-from voipadmin.templatetags.charts import grouped_money
+from voipadmin.console.templatetags.charts import grouped_money
+from voipadmin.core import locks
+from voipadmin.core.locks import LockHeld
+from voipadmin.core.models import AuditEvent, SyncFailure, SyncRun
+from voipadmin.core.syncpass import lock_key
 
 pytestmark = pytest.mark.django_db
 

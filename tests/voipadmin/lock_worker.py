@@ -16,7 +16,7 @@ import django
 def main(key: str, rounds: int, log_path: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voipadmin.settings")
     django.setup()
-    from voipadmin import locks
+    from voipadmin.core import locks
 
     held = 0
     deadline = time.monotonic() + 60

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from voipadmin.models import Alert, AlertRule, AuditEvent
+from voipadmin.core.models import Alert, AlertRule, AuditEvent
 
 pytestmark = pytest.mark.django_db
 

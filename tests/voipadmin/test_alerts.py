@@ -22,8 +22,8 @@ from devices.services.reconcile import reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import Order
 from tests.mall.factories import OrderFactory, SubscriptionFactory
-from voipadmin.alerts import alerts_evaluate, sign
-from voipadmin.models import Alert, AlertDelivery, AlertRule
+from voipadmin.core.alerts import alerts_evaluate, sign
+from voipadmin.core.models import Alert, AlertDelivery, AlertRule
 
 REFUSED = 1109
 SECRET = "test-webhook-secret"
@@ -52,9 +52,9 @@ def test_every_app_makes_its_default_rules_once_and_the_evaluation_schedule(db: 
         "orders_stuck",
         "renewals_failed",
     }
-    task = PeriodicTask.objects.get(task="voipadmin.tasks.alerts_evaluate_task")
+    task = PeriodicTask.objects.get(task="voipadmin.core.alerts.alerts_evaluate_task")
     assert task.interval.every == 60 and task.enabled
-    from voipadmin.alerts import KINDS, ensure_alert_rules
+    from voipadmin.core.alerts import KINDS, ensure_alert_rules
 
     AlertRule.objects.filter(kind="orders_stuck").update(threshold=7)
     ensure_alert_rules(list(KINDS.values()))  # idempotent: ops' change stays
@@ -177,7 +177,7 @@ def test_a_disabled_rule_raises_nothing_and_closes_what_it_had_open(db: None) ->
 
 
 def test_stale_syncs_raise_when_no_pass_succeeded_for_n_minutes(db: None) -> None:
-    from voipadmin.models import SyncRun
+    from voipadmin.core.models import SyncRun
 
     _rule("sync_stale", threshold=60)
     run = SyncRun.objects.create(kind="mall", state="succeeded")
@@ -243,7 +243,7 @@ def test_the_beat_task_on_a_real_worker_raises_and_delivers_signed_with_a_retry_
     settings.ALERT_WEBHOOK_BACKOFF = 0.5
     settings.ALERT_EMAIL_TO = ["ops@example.com"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    from voipadmin.tasks import alerts_evaluate_task
+    from voipadmin.console.tasks import alerts_evaluate_task
 
     OrderFactory(status="paying", created_at=timezone.now() - dt.timedelta(days=2))
     alerts_evaluate_task.delay()

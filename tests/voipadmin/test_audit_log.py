@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from tests.factories import DeviceFactory
-from voipadmin.audit import audit_record
-from voipadmin.models import AuditEvent
+from voipadmin.core.audit import audit_record
+from voipadmin.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from voipadmin.roles import OPS, ROLES, SUPPORT, VIEWER, role_permissions
+from voipadmin.core.roles import OPS, ROLES, SUPPORT, VIEWER, role_permissions
 
 PUBLIC = {"/accounts/login/", "/healthz", "/i18n/setlang/", "/csp-report/"}
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
@@ -97,7 +97,7 @@ def test_role_permissions_follow_the_roles(make_user: Callable[..., User]) -> No
 
 @pytest.mark.django_db
 def test_ensure_roles_is_idempotent() -> None:
-    from voipadmin.roles import ensure_roles
+    from voipadmin.core.roles import ensure_roles
 
     before = {g.name: set(g.permissions.values_list("pk", flat=True)) for g in Group.objects.all()}
     ensure_roles()

@@ -25,8 +25,8 @@ from devices.services.sync import devices_sync
 from mall.models import CommodityPrice, DeviceMall
 from mall.services.sync import mall_sync
 from tests.fixtures.sandbox import Sandbox
-from voipadmin import locks
-from voipadmin.models import AuditEvent
+from voipadmin.core import locks
+from voipadmin.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -325,7 +325,7 @@ def test_loading_the_authorization_link_is_audited_without_the_ticket(
 
 def test_a_write_waits_for_no_one_while_the_device_is_busy(world: Sandbox, support_client: Client) -> None:
     """Every write on a device holds its lock: another write meanwhile is not sent, and says why."""
-    from voipadmin.cloudwrite import device_write_lock
+    from voipadmin.core.cloudwrite import device_write_lock
 
     device = _voip_device()
     before = world.stats()["writes"]

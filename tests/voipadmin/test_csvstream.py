@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from voipadmin.csvstream import csv_lines, safe_cell
+from voipadmin.core.csvstream import csv_lines, safe_cell
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from devices.services.sync import devices_sync
 from mall.models import DeviceCommodity, Order, PriceSet, Subscription
 from mall.services.sync import mall_sync
 from tests.fixtures.sandbox import Sandbox
-from voipadmin import lookup
-from voipadmin.models import AuditEvent, SyncRun
+from voipadmin.console import lookup
+from voipadmin.core.models import AuditEvent, SyncRun
 
 # The syncs fetch on threads that share the token through the database cache: no enclosing test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)

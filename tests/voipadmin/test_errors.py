@@ -38,7 +38,7 @@ def test_403_is_our_page(viewer_client: Client) -> None:
 def test_400_is_our_page(viewer_client: Client) -> None:
     from django.test import RequestFactory
 
-    from voipadmin import errors
+    from voipadmin.console import errors
 
     response = errors.bad_request(RequestFactory().get("/"), None)
     assert response.status_code == 400 and 'id="global-search"' in response.content.decode()

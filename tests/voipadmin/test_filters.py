@@ -14,7 +14,7 @@ from django.utils import timezone
 from mall.services.upsert import order_day_totals_rebuild
 from tests.factories import DeviceFactory, HomeFactory
 from tests.mall.factories import MallFactory, OrderFactory
-from voipadmin.models import AuditEvent
+from voipadmin.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

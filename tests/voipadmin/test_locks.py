@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.fixtures.celery import ROOT, _database_url
-from voipadmin import locks
-from voipadmin.models import Lock
+from voipadmin.core import locks
+from voipadmin.core.models import Lock
 
 BACKENDS = ["database", "redis"] if settings.REDIS_URL else ["database"]
 

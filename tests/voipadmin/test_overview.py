@@ -25,9 +25,9 @@ from mall.services.upsert import order_day_totals_rebuild
 from tests.factories import DeviceFactory, DeviceServiceFactory, VoipAuthStateFactory
 from tests.fixtures.sandbox import Sandbox
 from tests.mall.factories import OrderFactory, SubscriptionFactory
-from voipadmin import overview
-from voipadmin.models import SyncRun
-from voipadmin.templatetags.charts import bar_chart, column_chart, grouped_money, nice_ticks
+from voipadmin.console import overview
+from voipadmin.console.templatetags.charts import bar_chart, column_chart, grouped_money, nice_ticks
+from voipadmin.core.models import SyncRun
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 

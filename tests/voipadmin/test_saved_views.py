@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.mall.factories import OrderFactory
-from voipadmin.models import SavedView
-from voipadmin.roles import OPS, SUPPORT
-from voipadmin.saved_views import normalize, view_count
+from voipadmin.core.models import SavedView
+from voipadmin.core.roles import OPS, SUPPORT
+from voipadmin.core.saved_views import normalize, view_count
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

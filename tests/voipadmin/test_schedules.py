@@ -6,7 +6,7 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from voipadmin.celery import app as celery_app
-from voipadmin.models import AuditEvent
+from voipadmin.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

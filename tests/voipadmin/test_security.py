@@ -20,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from voipadmin.models import UserSession
-from voipadmin.roles import SUPPORT, VIEWER
-from voipadmin.sessions import AUTH_AT, SEEN_AT
+from voipadmin.core.models import UserSession
+from voipadmin.core.roles import SUPPORT, VIEWER
+from voipadmin.core.sessions import AUTH_AT, SEEN_AT
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"

@@ -15,9 +15,9 @@ from devices.models import Device, DeviceService, Home, VoipAuthState
 from devices.services.sync import NO_CHANGE_LISTING, NO_HOME_LISTING, devices_sync
 from mall.models import Order, Subscription
 from mall.services.sync import mall_sync
-from voipadmin.clients.cloud import CloudClient
-from voipadmin.models import SyncFailure, SyncRun
-from voipadmin.syncpass import OVERLAP
+from voipadmin.core.clients.cloud import CloudClient
+from voipadmin.core.models import SyncFailure, SyncRun
+from voipadmin.core.syncpass import OVERLAP
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REFUSED = 1109  # a refusal: not retried by the client, so a fault costs no backoff

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from voipadmin import locks
-from voipadmin.models import AuditEvent, SyncFailure, SyncRun
-from voipadmin.syncpass import lock_key
+from voipadmin.core import locks
+from voipadmin.core.models import AuditEvent, SyncFailure, SyncRun
+from voipadmin.core.syncpass import lock_key
 
 pytestmark = pytest.mark.django_db
 URL = "/syncs/"
@@ -68,7 +68,7 @@ def test_a_filter_and_a_page_past_the_end(ops_client: Client) -> None:
 def test_starting_a_pass_is_confirmed_first_then_queued_and_audited(
     ops_client: Client, monkeypatch: Any
 ) -> None:
-    from voipadmin import sync_views
+    from voipadmin.console import sync_views
 
     queued: list[dict[str, Any]] = []
     monkeypatch.setattr(sync_views.TASKS["mall"], "delay_on_commit", lambda **kw: queued.append(kw))
@@ -89,7 +89,7 @@ def test_starting_a_pass_is_confirmed_first_then_queued_and_audited(
 def test_a_start_while_a_pass_runs_is_refused_with_a_clear_message(
     ops_client: Client, monkeypatch: Any
 ) -> None:
-    from voipadmin import sync_views
+    from voipadmin.console import sync_views
 
     monkeypatch.setattr(sync_views.TASKS["devices"], "delay_on_commit", lambda **kw: pytest.fail("queued"))
     token = locks.acquire(lock_key("devices"), 30)

@@ -19,7 +19,7 @@ import pytest
 
 from devices.tasks import devices_sync_task
 from tests.voipadmin.test_sync_passes import mirror_dump
-from voipadmin.models import SyncRun
+from voipadmin.core.models import SyncRun
 
 LEASE = 3
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from voipadmin.tasks import ping
+from voipadmin.console.tasks import ping
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import AuditEventFactory
-from voipadmin.models import AuditEvent
+from voipadmin.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

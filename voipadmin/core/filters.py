@@ -1,0 +1,201 @@
+"""The one list filter: a django-filter FilterSet whose form is the filter form every list renders.
+
+The FilterSet parses and validates the query string (an invalid filter is a 400 with the form's message), names
+the date range ``from``/``to`` on every list, and describes the active filters as chips that clear one by one
+and date presets. Selectors still build the querysets from ``filter.form.cleaned_data`` (STYLE: reads are
+selectors), so this module never touches a model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db import models
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from voipadmin.core import audit_messages
+from voipadmin.core.forms import SearchField
+from voipadmin.core.models import AuditEvent
+
+# Paging and export parameters: never a filter, dropped whenever the filter changes (a new filter starts at 1).
+PAGING_PARAMS = ("page", "cursor", "format")
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    value: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Preset:
+    label: str
+    url: str
+    current: bool
+
+
+# Dates outside these years are no one's filter, and at the ends of the calendar the local-day arithmetic overflows.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+class FilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in ("from", "to"):
+            day = data.get(name)
+            if day is not None and not EARLIEST <= day <= LATEST:
+                self.add_error(name, _("Pick a date between 2000-01-01 and 2099-12-31."))
+                data.pop(name, None)
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            raise forms.ValidationError(_("The start date is after the end date."), code="date_order")
+        return data
+
+
+def date_filter(label: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(
+        label=label, method="filter_nothing", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """A list's filters. ``dated`` adds ``from``/``to``; ``hidden`` names parsed params that are not controls."""
+
+    model: type[models.Model]
+    dated = False
+    hidden: tuple[str, ...] = ()
+
+    class Meta:
+        form = FilterForm
+
+    @classmethod
+    def get_filters(cls) -> dict[str, django_filters.Filter]:
+        filters = super().get_filters()
+        if cls.dated:
+            # "from" cannot be a class attribute, and it is the URL's name on every list (README: "Lists and their filters").
+            filters["from"] = date_filter(_("From"))
+            filters["to"] = date_filter(_("To"))
+        return filters
+
+    def __init__(
+        self, data: QueryDict | dict | None = None, *, request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
+        if data is None and request is not None:
+            data = request.GET
+        # The selector builds the real queryset from cleaned_data; ``qs`` is never used, so no query is made.
+        kwargs.setdefault("queryset", self.model._default_manager.none())
+        super().__init__(data, request=request, **kwargs)
+        self.path = request.path if request is not None else ""
+
+    def filter_nothing(self, queryset: Any, name: str, value: Any) -> Any:
+        """Every filter's work is the selector's; the FilterSet is the parser."""
+        return queryset
+
+    def is_valid(self) -> bool:
+        return self.form.is_valid()
+
+    @property
+    def cleaned_data(self) -> dict[str, Any]:
+        return self.form.cleaned_data if self.form.is_valid() else {}
+
+    def visible_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.form if field.name not in self.hidden]
+
+    # -- the URL is the state ------------------------------------------------------------------------------------
+    def _url(self, query: QueryDict) -> str:
+        for name in PAGING_PARAMS:
+            query.pop(name, None)
+        encoded = query.urlencode()
+        return f"{self.path}?{encoded}" if encoded else self.path
+
+    def _query(self) -> QueryDict:
+        query = QueryDict(mutable=True)
+        for name, values in self.data.lists():
+            if name in self.filters or name in self.hidden:
+                query.setlist(name, [v for v in values if v != ""])
+        return query
+
+    def chips(self) -> list[Chip]:
+        """One chip per active value (a status ticked twice is two chips); each links to the filter without it."""
+        if not self.form.is_valid():
+            return []
+        chips = []
+        for field in self.visible_fields():
+            raw = [v for v in self.data.getlist(field.name) if v != ""]
+            choices = {str(k): str(v) for k, v in getattr(field.field, "choices", ())}
+            for value in dict.fromkeys(raw):
+                query = self._query()
+                query.setlist(field.name, [v for v in raw if v != value])
+                chips.append(Chip(str(field.label), choices.get(value, value), self._url(query)))
+        return chips
+
+    @property
+    def active_count(self) -> int:
+        return len(self.chips())
+
+    def presets(self) -> list[Preset]:
+        if not type(self).dated:
+            return []
+        today = timezone.localdate()
+        ranges = [
+            (_("Today"), today),
+            (_("7 days"), today - dt.timedelta(days=6)),
+            (_("30 days"), today - dt.timedelta(days=29)),
+            (_("This month"), today.replace(day=1)),
+        ]
+        current = (self.data.get("from"), self.data.get("to"))
+        presets = []
+        for label, first in ranges:
+            query = self._query()
+            query["from"], query["to"] = first.isoformat(), today.isoformat()
+            presets.append(Preset(str(label), self._url(query), current == (query["from"], query["to"])))
+        return presets
+
+    def clear_url(self) -> str:
+        return self.path
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
+
+
+class IntegerFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class RegexFilter(django_filters.Filter):
+    field_class = forms.RegexField
+
+
+def any_choice(**kwargs: Any) -> dict[str, Any]:
+    """Keyword arguments of a single-choice filter whose empty choice reads "any"."""
+    return {"empty_label": _("any"), "method": "filter_nothing", **kwargs}
+
+
+# -- the audit log -----------------------------------------------------------------------------------------------
+
+
+class AuditFilter(ListFilterSet):
+    model = AuditEvent
+    dated = True
+    hidden = ("format",)
+
+    action = django_filters.MultipleChoiceFilter(
+        label=_("Action"),
+        choices=list(audit_messages.ACTION_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_nothing",
+    )
+    actor = django_filters.CharFilter(label=_("Actor"), max_length=150, method="filter_nothing")
+    device = django_filters.CharFilter(label=_("Device id"), max_length=64, method="filter_nothing")
+    result = django_filters.ChoiceFilter(
+        label=_("Result"),
+        **any_choice(choices=AuditEvent.Result.choices),
+    )
+    format = django_filters.ChoiceFilter(choices=[("csv", "CSV")], method="filter_nothing")

@@ -1,0 +1,121 @@
+"""Saved views: a list's filters under a name, as tabs above the list, and pinned ones as overview tiles.
+
+A module of the roof: it knows every list that has the one filter component (its URL, FilterSet and selector),
+so a pinned view's tile counts with the list's own selector (``.count()`` on its indexed filters, cached
+briefly), never by scanning rows in Python. A view stores the query string normalized: filters only (no page,
+cursor or export), empty values dropped, keys and values sorted, so the same filters are the same view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.module_loading import import_string
+
+from voipadmin.core.filters import PAGING_PARAMS
+from voipadmin.core.models import SavedView
+
+COUNT_SECONDS = 60
+MAX_QUERY = 1000
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    url_name: str
+    filterset: str  # dotted path of the list's FilterSet ("" when the list has none)
+    selector: str  # dotted path of the selector that builds its queryset from the cleaned filters
+
+
+LISTS: dict[str, ListSpec] = {
+    "devices": ListSpec(
+        "devices:device-list", "devices.filters.DeviceFilter", "devices.selectors.device_list"
+    ),
+    "homes": ListSpec("devices:home-list", "devices.filters.HomeFilter", "devices.selectors.home_list"),
+    "orders": ListSpec("mall:order-list", "mall.filters.OrderFilter", "mall.selectors.order_list"),
+    "subscriptions": ListSpec(
+        "mall:subscription-list", "mall.filters.SubscriptionFilter", "mall.selectors.subscription_list"
+    ),
+    "audit": ListSpec("audit", "voipadmin.core.filters.AuditFilter", "voipadmin.core.selectors.audit_events"),
+    "syncs": ListSpec("syncs", "", ""),
+}
+
+
+def list_for_path(path: str) -> str | None:
+    """The saved-view list a page's path shows, or None."""
+    for name, spec in LISTS.items():
+        if reverse(spec.url_name) == path:
+            return name
+    return None
+
+
+def normalize(query: QueryDict | str) -> str:
+    """The filters of a query string, sorted, without paging or export and without empty values."""
+    data = QueryDict(query) if isinstance(query, str) else query
+    pairs = sorted(
+        (key, value)
+        for key in data
+        if key not in PAGING_PARAMS
+        for value in data.getlist(key)
+        if value.strip()
+    )
+    return urlencode(pairs)[:MAX_QUERY]
+
+
+def view_url(view: SavedView) -> str:
+    base = reverse(LISTS[view.list_name].url_name)
+    return f"{base}?{view.query}" if view.query else base
+
+
+def visible_views(user: Any, list_name: str | None = None) -> Any:
+    """The views a person sees: their own and those shared with the team."""
+    views = SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")
+    return views.filter(list_name=list_name) if list_name else views
+
+
+def view_count(view: SavedView) -> int | None:
+    """What the view shows, counted by its list's selector; None when its filters no longer validate."""
+    key = "savedview:" + hashlib.sha256(f"{view.list_name}?{view.query}".encode()).hexdigest()[:32]
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if cached >= 0 else None
+    count = _count(view)
+    cache.set(key, -1 if count is None else count, COUNT_SECONDS)
+    return count
+
+
+def _count(view: SavedView) -> int | None:
+    spec = LISTS[view.list_name]
+    data = QueryDict(view.query)
+    if not spec.filterset:
+        return _sync_count(data)
+    filters = import_string(spec.filterset)(data)
+    if not filters.is_valid():
+        return None
+    selector: Callable[..., Any] = import_string(spec.selector)
+    return selector(filters=filters.cleaned_data).order_by().count()
+
+
+def _sync_count(data: QueryDict) -> int | None:
+    from voipadmin.core.forms import SyncListForm
+    from voipadmin.core.models import SyncRun
+
+    form = SyncListForm(data)
+    if not form.is_valid():
+        return None
+    runs = SyncRun.objects.exclude(kind=SyncRun.Kind.DEVICE)
+    kind = form.cleaned_data.get("kind")
+    return (runs.filter(kind=kind) if kind else runs).count()
+
+
+def pinned_tiles() -> list[dict[str, Any]]:
+    """The overview's tiles: each pinned shared view with its count and link."""
+    views = SavedView.objects.filter(pinned=True, shared=True).select_related("owner").order_by("name", "id")
+    return [{"view": v, "count": view_count(v), "url": view_url(v)} for v in views[:12]]
