@@ -7,13 +7,14 @@ from typing import Any
 
 from celery import shared_task
 
-from mall.services.purchase import device_orders_reread
+from mall.services.purchase import device_orders_reread_task
 from mall.services.sync import mall_sync
-from voipadmin.core.clients.errors import CloudUnavailable
 from voipadmin.core.models import SyncRun
 from voipadmin.core.syncpass import run_task
 
 log = logging.getLogger(__name__)
+
+__all__ = ["device_orders_reread_task", "mall_sync_task"]  # the re-read is queued by its service
 
 
 @shared_task(bind=True, ignore_result=False, acks_late=True, reject_on_worker_lost=True)
@@ -22,9 +23,3 @@ def mall_sync_task(self: Any, full: bool = False, trigger: str = "beat", actor_i
 
     Redelivery is safe (upserts), so a pass whose worker was killed is redelivered and run again."""
     return run_task(self, mall_sync, SyncRun.Kind.MALL, trigger=trigger, full=full, actor_id=actor_id)
-
-
-@shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)
-def device_orders_reread_task(device_id: str, mall_code: str, site_code: str) -> int:
-    """After a purchase whose outcome is unknown: the device's orders in that mall, read now."""
-    return device_orders_reread(device_id=device_id, mall_code=mall_code, site_code=site_code)

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from sandbox import catalog
+from sandbox import catalog, seed
 from sandbox.seed import parse_epoch
 from sandbox.server import App, SandboxServer
 from sandbox.store import Store
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in (store.path, store.seed_path):
             if path.exists():
                 path.unlink()
-    store.ensure_world(params, say)
+    store.ensure_world(params, say, seed.seed_world)
     store.open()
     app = App(store, args.client_id, args.client_secret, args.payment_delay)
     server = SandboxServer((args.host, args.port), app, verbose=args.verbose)

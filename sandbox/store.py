@@ -8,9 +8,10 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 SCHEMA_VERSION = 4
 
@@ -135,10 +136,12 @@ class Store:
         self._counts: dict[tuple, tuple[int, int]] = {}
 
     # -- setup -----------------------------------------------------------------------------------------------
-    def ensure_world(self, params: dict, log) -> str:
-        """Reuse the state if it holds the same world, otherwise seed. Returns "reused" or "seeded"."""
-        from sandbox import seed
+    def ensure_world(
+        self, params: dict, log, seed_world: Callable[[sqlite3.Connection, dict, Any], None]
+    ) -> str:
+        """Reuse the state if it holds the same world, otherwise ``seed_world`` it. Returns "reused" or "seeded".
 
+        The seeder is passed in: the seed writes through this store's schema, so the store cannot import it."""
         wanted = {k: v for k, v in params.items() if k != "epoch" or v is not None}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         state_meta = read_meta(self.path)
@@ -154,18 +157,20 @@ class Store:
         if same(state_meta):
             # Keep the live state, rebuild its pristine copy with the same epoch.
             params = {**params, "epoch": state_meta["epoch"]}
-            self._seed_to(self.seed_path, params, log, seed)
+            self._seed_to(self.seed_path, params, log, seed_world)
             self.world = state_meta
             return "reused"
         started = time.monotonic()
-        self._seed_to(self.seed_path, params, log, seed)
+        self._seed_to(self.seed_path, params, log, seed_world)
         _remove_db(self.path)
         shutil.copyfile(self.seed_path, self.path)
         self.world = read_meta(self.path) or {}
         log(f"world ready in {time.monotonic() - started:.1f} s")
         return "seeded"
 
-    def _seed_to(self, target: Path, params: dict, log, seed_mod) -> None:
+    def _seed_to(
+        self, target: Path, params: dict, log, seed_world: Callable[[sqlite3.Connection, dict, Any], None]
+    ) -> None:
         tmp = Path(str(target) + ".tmp")
         _remove_db(tmp)
         conn = sqlite3.connect(str(tmp), isolation_level=None)
@@ -177,7 +182,7 @@ class Store:
             for stmt in statements:
                 if not stmt.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")):
                     conn.execute(stmt)
-            seed_mod.seed_world(conn, params, log)
+            seed_world(conn, params, log)
             for stmt in statements:  # indexes after the bulk insert: much faster
                 if stmt.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")):
                     conn.execute(stmt)

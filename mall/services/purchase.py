@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from celery import shared_task
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from mall.models import CommodityPrice, DeviceMall
 from mall.services import mapping
 from mall.services.upsert import order_day_totals_rebuild, orders_upsert
 from voipadmin.core.clients.cloud import CloudClient
+from voipadmin.core.clients.errors import CloudUnavailable
 from voipadmin.core.clients.models import Purchase
 from voipadmin.core.cloudwrite import WriteResult, cloud_write, guarded, not_sent
 
@@ -55,8 +57,6 @@ def _device_mall(device: Device, price: CommodityPrice) -> DeviceMall | None:
 
 
 def queue_orders_reread(device_id: str, mall_code: str, site_code: str) -> dt.datetime:
-    from mall.tasks import device_orders_reread_task
-
     delay = reread_delay()
     device_orders_reread_task.apply_async_on_commit((device_id, mall_code, site_code), countdown=delay)
     return timezone.now() + dt.timedelta(seconds=delay)
@@ -80,6 +80,13 @@ def device_orders_reread(
     if days:
         order_day_totals_rebuild(days=days)
     return stored
+
+
+# Queued by this module (an unknown outcome), so it lives here: tasks.py imports services, never the reverse.
+@shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)
+def device_orders_reread_task(device_id: str, mall_code: str, site_code: str) -> int:
+    """After a purchase whose outcome is unknown: the device's orders in that mall, read now."""
+    return device_orders_reread(device_id=device_id, mall_code=mall_code, site_code=site_code)
 
 
 def test_purchase_make(
