@@ -119,7 +119,7 @@ def test_order_list_example() -> None:
 def test_subscription_examples() -> None:
     empty = seed("getSubscriptionOrderList")
     assert isinstance(empty, Page) and len(empty) == 0 and empty.total_record == 0 and not empty.has_next
-    # The newer VAS API's sample (CONTRACTS.md §1.2): plain-number money, ms numbers, upper-case status.
+    # The newer VAS API's sample (getSubscribeList, docs/cloud-api.md "Enumerations"): plain-number money, ms numbers, upper-case status.
     page = parse_result("getSubscriptionOrderList", load(SAMPLES / "getSubscriptionOrderList.json"))
     (sub,) = page
     assert isinstance(sub, Subscription)

@@ -1,4 +1,4 @@
-"""The seed's example responses (shared/seed/ms-voip-sdk.txt, made valid JSON) and a key-shape checker."""
+"""The SDK page's example responses (docs/cloud-api.md names the page), made valid JSON, and a key-shape checker."""
 
 from __future__ import annotations
 

@@ -167,7 +167,8 @@ class PaidProvider(CodeEnum):
 
 
 class RegularUnit(CodeEnum):
-    """Subscription ``regularUnit``: independent of PeriodUnit (CONTRACTS.md §1.2 shows 3 meaning a year)."""
+    """Subscription ``regularUnit``: independent of PeriodUnit (the newer VAS API's getSubscribeList shows 3 meaning a year;
+    docs/cloud-api.md)."""
 
     labels_key = enum.nonmember("regularUnit")
     YEAR = 1
@@ -219,7 +220,7 @@ DOCUMENTED: dict[str, dict[Any, Label]] = {
     "serviceTag": {"freeTrial": _("free trial"), "automaticRenewal": _("automatic renewal")},
 }
 
-# UNVERIFIED: no public source documents these enumerations (CONTRACTS.md §1.2). The values are those the
+# UNVERIFIED: no public source documents these enumerations (docs/cloud-api.md, "Enumerations"). The values are those the
 # sandbox and the seed show; the labels are ours. Correct them here, in this one table, once the vendor
 # confirms them.
 UNVERIFIED: dict[str, dict[Any, Label]] = {
