@@ -84,9 +84,10 @@ def device_orders_reread(
 
 # Queued by this module (an unknown outcome), so it lives here: tasks.py imports services, never the reverse.
 @shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)
-def device_orders_reread_task(device_id: str, mall_code: str, site_code: str) -> int:
+def device_orders_reread_task(device_id: str, mall_code: str, site_code: str) -> dict[str, Any]:
     """After a purchase whose outcome is unknown: the device's orders in that mall, read now."""
-    return device_orders_reread(device_id=device_id, mall_code=mall_code, site_code=site_code)
+    stored = device_orders_reread(device_id=device_id, mall_code=mall_code, site_code=site_code)
+    return {"device": device_id, "orders": stored}
 
 
 def test_purchase_make(

@@ -243,7 +243,7 @@ def test_the_beat_task_on_a_real_worker_raises_and_delivers_signed_with_a_retry_
     settings.ALERT_WEBHOOK_BACKOFF = 0.5
     settings.ALERT_EMAIL_TO = ["ops@example.com"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    from voipadmin.console.tasks import alerts_evaluate_task
+    from voipadmin.core.alerts import alerts_evaluate_task
 
     OrderFactory(status="paying", created_at=timezone.now() - dt.timedelta(days=2))
     alerts_evaluate_task.delay()

@@ -293,11 +293,10 @@ def alerts_evaluate_task() -> dict[str, int]:
 
 
 @shared_task(bind=True, max_retries=None)
-def alert_deliver_task(self: Any, alert_id: int, event: str, channel: str) -> None:
+def alert_deliver_task(self: Any, alert_id: int, event: str, channel: str) -> dict[str, Any]:
     """Tell the webhook or the mail about an alert; a failed attempt is retried with a growing wait."""
     attempt = self.request.retries + 1
-    if (
-        not alert_deliver(alert_id, event, channel, attempt)
-        and self.request.retries < settings.ALERT_WEBHOOK_RETRIES
-    ):
+    delivered = alert_deliver(alert_id, event, channel, attempt)
+    if not delivered and self.request.retries < settings.ALERT_WEBHOOK_RETRIES:
         raise self.retry(countdown=settings.ALERT_WEBHOOK_BACKOFF * 2**self.request.retries)
+    return {"alert": alert_id, "delivered": delivered, "attempt": attempt}
