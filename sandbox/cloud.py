@@ -91,6 +91,35 @@ def _page(total: int, page_no: int, size: int) -> dict:
     return {"pageCount": math.ceil(total / size) if total else 0, "pageSize": size, "totalRecord": total}
 
 
+def _select_page(
+    app: App,
+    count_from: str,
+    select: str,
+    where: list[str],
+    args: list[Any],
+    since: int | None,
+    changed: tuple[str, str],
+    newest_first: str,
+    page_no: int,
+    size: int,
+) -> tuple[int, list[sqlite3.Row]]:
+    """One page of a paged listing and its total: changed since a time in change order, else newest first.
+
+    ``changed`` is (the modified-time column, the order that walks changes oldest first)."""
+    column, order = changed
+    if since is not None:
+        where, args = [*where, f"{column} >= ?"], [*args, since]
+    else:
+        order = newest_first
+    cond = " AND ".join(where)
+    total = app.store.count(f"SELECT COUNT(*) {count_from} WHERE {cond}", args)
+    rows = app.store.query(
+        f"{select} WHERE {cond} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*args, size, (page_no - 1) * size],
+    )
+    return total, rows
+
+
 # -- devices -------------------------------------------------------------------------------------------------
 def _device_item(row: sqlite3.Row) -> dict:
     item = {
@@ -293,17 +322,18 @@ def get_order_list(app: App, params: dict) -> dict:
     if key:
         where.append("(order_id LIKE ? OR device_id = ? OR uid = ? OR home_id = ? OR commodity_name LIKE ?)")
         args += [key + "%", key, key, key, f"%{key}%"]
-    if since is not None:
-        where.append("gmt_modified >= ?")
-        args.append(since)
-        order = "gmt_modified, order_id"
-    else:
-        order = "gmt_create DESC, order_id DESC"
-    cond = " AND ".join(where)
-    total = app.store.count(f"SELECT COUNT(*) FROM orders WHERE {cond}", args)  # noqa: S608
-    rows = app.store.query(
-        f"SELECT * FROM orders WHERE {cond} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
-        [*args, size, (page_no - 1) * size],
+    changed = ("gmt_modified", "gmt_modified, order_id")
+    total, rows = _select_page(
+        app,
+        "FROM orders",
+        "SELECT * FROM orders",
+        where,
+        args,
+        since,
+        changed,
+        "gmt_create DESC, order_id DESC",
+        page_no,
+        size,
     )
     data = [_order_item(r) for r in rows]
     page = _page(total, page_no, size)
@@ -336,17 +366,18 @@ def get_subscription_order_list(app: App, params: dict) -> dict:
             raise param_error("statusList must be a list of numbers")
         where.append(f"s.status IN ({','.join('?' * len(statuses))})")
         args += statuses
-    if since is not None:
-        where.append("s.gmt_modified >= ?")
-        args.append(since)
-        order = "s.gmt_modified, s.subscribe_id"
-    else:
-        order = "s.order_gmt_create DESC, s.subscribe_id DESC"
-    cond = " AND ".join(where)
-    total = app.store.count(f"SELECT COUNT(*) FROM subscriptions s WHERE {cond}", args)  # noqa: S608
-    rows = app.store.query(
-        SUBS_SELECT + f" WHERE {cond} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, size, (page_no - 1) * size],
+    changed = ("s.gmt_modified", "s.gmt_modified, s.subscribe_id")
+    total, rows = _select_page(
+        app,
+        "FROM subscriptions s",
+        SUBS_SELECT,
+        where,
+        args,
+        since,
+        changed,
+        "s.order_gmt_create DESC, s.subscribe_id DESC",
+        page_no,
+        size,
     )
     page = _page(total, page_no, size)
     data = []
