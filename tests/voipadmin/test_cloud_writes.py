@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from devices.models import CloudUser, Device, ReconciliationRun, VoipAuthState
-from devices.services import reconcile
-from devices.services.reconcile import reconciliation_run
+from devices.reconciliation import runs as reconcile
+from devices.reconciliation.runs import reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import CommodityPrice, DeviceMall
 from mall.services.sync import mall_sync

@@ -88,6 +88,9 @@ CALL_KEYS = ("cloud_calls", "wechat_calls")
 COUNT_KEYS = DEVICE_KEYS + CALL_KEYS
 
 Progress = Callable[[int], None]
+# (run id, how many): queues that many worker tasks; devices/reconciliation/tasks.py passes its own, so the
+# services never import the tasks that call them.
+QueueWorkers = Callable[[int, int], None]
 Outcome = ReconciliationItem.Outcome
 
 
@@ -702,12 +705,15 @@ def reconciliation_execute(
     cloud: CloudClient | None = None,
     wechat: Callable[[str], WeChatClient] | None = None,
     budget: float | None = None,
+    queue_workers: QueueWorkers | None = None,
 ) -> ReconciliationRun:
     """Work through the run's chunks until none is left, then finish it; safe to call again for the same run.
 
     Several of these (worker tasks) share a run: each claims chunks until none is claimable, and the one that
     sees every chunk done finishes the run. With ``budget`` (seconds) it stops claiming after that long and
-    queues a worker task to go on, so a long run never meets the task time limit."""
+    queues a worker task to go on (``queue_workers``), so a long run never meets the task time limit."""
+    if budget is not None and queue_workers is None:
+        raise ValueError("a budget needs queue_workers to hand the run over")
     run = ReconciliationRun.objects.select_related("requested_by").get(pk=run_id)
     if run.state != ReconciliationRun.State.RUNNING:
         return run
@@ -733,7 +739,8 @@ def reconciliation_execute(
         _finish(run, failed=f"{type(exc).__name__}: {exc}"[:500])
         raise
     if stop is _OUT_OF_BUDGET:
-        _queue_workers(run.pk, 1)
+        assert queue_workers is not None
+        queue_workers(run.pk, 1)
         return _reload(run)
     _finish(run, stop=stop)
     return _reload(run)
@@ -860,14 +867,7 @@ def _end(
 
 
 # -- several workers, and the sweeper ------------------------------------------------------------------------
-def _queue_workers(run_id: int, count: int) -> None:
-    from devices.tasks import reconciliation_worker_task
-
-    for _n in range(count):
-        reconciliation_worker_task.delay(run_id)
-
-
-def reconciliation_dispatch(run_id: int, workers: int | None = None) -> int:
+def reconciliation_dispatch(run_id: int, workers: int | None = None, *, queue_workers: QueueWorkers) -> int:
     """Plan a started run and queue worker tasks to share it; returns how many were queued.
 
     At most ``RECONCILE_WORKERS`` (or ``workers``), and never more than there are chunks; a run with nothing
@@ -883,7 +883,7 @@ def reconciliation_dispatch(run_id: int, workers: int | None = None) -> int:
     if count == 0:
         _finish(run)
         return 0
-    _queue_workers(run.pk, count)
+    queue_workers(run.pk, count)
     return count
 
 
@@ -894,7 +894,9 @@ class SweepResult:
     finished: int = 0  # runs ended because every chunk was done
 
 
-def reconciliation_sweep() -> SweepResult:
+def reconciliation_sweep(
+    *, queue_workers: QueueWorkers, queue_dispatch: Callable[[int], None]
+) -> SweepResult:
     """Hand the chunks of killed workers to new ones, and end runs whose chunks are all done.
 
     For each running run: a chunk whose lease expired goes back to pending (a conditional update on its lease,
@@ -915,9 +917,7 @@ def reconciliation_sweep() -> SweepResult:
         if run.planned_at is None:
             # Its dispatch was lost before planning: plan and fan out again, once the dispatch had its time.
             if run.started_at < now - _lease() and cache.add(f"{LOCK_KEY}:swept:{run.pk}", 1, _lease_ttl()):
-                from devices.tasks import reconciliation_run_task
-
-                reconciliation_run_task.delay(run.pk)
+                queue_dispatch(run.pk)
                 queued += 1
             continue
         open_chunks = chunks.exclude(state=ReconciliationChunk.State.DONE)
@@ -936,7 +936,7 @@ def reconciliation_sweep() -> SweepResult:
         log.warning(
             "reconciliation run %s: %s chunk(s) freed; queueing %s worker(s)", run.pk, run_freed, count
         )
-        _queue_workers(run.pk, count)
+        queue_workers(run.pk, count)
         queued += count
     return SweepResult(freed, queued, finished)
 

@@ -14,16 +14,17 @@ from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from devices.apps import SCHEDULES
 from devices.models import Device, ReconciliationChunk, ReconciliationRun
-from devices.services import reconcile
-from devices.services.reconcile import (
+from devices.reconciliation import runs as reconcile
+from devices.reconciliation.apps import SCHEDULES
+from devices.reconciliation.runs import (
     COUNT_KEYS,
     reconciliation_dispatch,
     reconciliation_execute,
     reconciliation_start,
     reconciliation_sweep,
 )
+from devices.reconciliation.tasks import queue_dispatch, queue_workers
 from devices.services.sync import devices_sync
 from voipadmin.core import ratelimit
 
@@ -97,7 +98,12 @@ def test_the_limiter_admits_rate_calls_a_second_and_waits_for_the_next_window() 
 
 # -- the sweeper, in process ------------------------------------------------------------------------------------
 def test_the_sweeper_is_scheduled_every_minute() -> None:
-    assert ("devices: reconciliation sweeper", "devices.tasks.reconciliation_sweep_task", 60, {}) in SCHEDULES
+    assert (
+        "devices: reconciliation sweeper",
+        "devices.reconciliation.tasks.reconciliation_sweep_task",
+        60,
+        {},
+    ) in SCHEDULES
 
 
 @sandboxed
@@ -108,9 +114,12 @@ def test_the_sweeper_frees_expired_leases_queues_workers_and_ends_done_runs(
     devices_sync()
     disagreeing = set(sandbox_clean.stats()["auth_disagree_devices"])
     queued: list[int] = []
-    monkeypatch.setattr(reconcile, "_queue_workers", lambda run_id, n: queued.extend([run_id] * n))
+
+    def queue(run_id: int, n: int) -> None:
+        queued.extend([run_id] * n)
+
     run = reconciliation_start(trigger="command")
-    assert reconciliation_dispatch(run.pk) == 2 and queued == [run.pk, run.pk]
+    assert reconciliation_dispatch(run.pk, queue_workers=queue) == 2 and queued == [run.pk, run.pk]
     # A worker died holding the first chunk; another did the rest and left the run for the holder to end.
     first = ReconciliationChunk.objects.filter(run=run).order_by("seq").first()
     ReconciliationChunk.objects.filter(pk=first.pk).update(
@@ -118,19 +127,25 @@ def test_the_sweeper_frees_expired_leases_queues_workers_and_ends_done_runs(
     )
     assert reconciliation_execute(run_id=run.pk).state == "running"
     queued.clear()
-    assert reconciliation_sweep() == reconcile.SweepResult()  # a live lease is left alone
+    assert (
+        reconciliation_sweep(queue_workers=queue, queue_dispatch=queued.append) == reconcile.SweepResult()
+    )  # a live lease is left alone
     ReconciliationChunk.objects.filter(pk=first.pk).update(
         lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
 
-    assert reconciliation_sweep() == reconcile.SweepResult(freed=1, queued=1)
+    assert reconciliation_sweep(queue_workers=queue, queue_dispatch=queued.append) == reconcile.SweepResult(
+        freed=1, queued=1
+    )
     assert queued == [run.pk] and ReconciliationChunk.objects.get(pk=first.pk).state == "pending"
     reconciliation_execute(run_id=run.pk)  # the queued worker
     _assert_every_device_once(run, sandbox_clean, disagreeing)
 
     # A run whose chunks are all done but which nobody ended (its last worker died after completing): ended.
     ReconciliationRun.objects.filter(pk=run.pk).update(state="running", finished_at=None)
-    assert reconciliation_sweep() == reconcile.SweepResult(finished=1)
+    assert reconciliation_sweep(queue_workers=queue, queue_dispatch=queued.append) == reconcile.SweepResult(
+        finished=1
+    )
     assert _state(run) == "succeeded"
 
 
@@ -149,7 +164,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_fixes_nothing_twice(
     env = {"RECONCILE_LEASE_SECONDS": str(LEASE_SECONDS), "RECONCILE_CHUNK_SIZE": "2"}
     first = worker_process(env=env)
     run = reconciliation_start(trigger="command")
-    assert reconciliation_dispatch(run.pk) == 2
+    assert reconciliation_dispatch(run.pk, queue_workers=queue_workers) == 2
     chunks = ReconciliationChunk.objects.filter(run=run)
     assert chunks.count() >= 6
 
@@ -163,7 +178,12 @@ def test_a_worker_killed_mid_run_loses_nothing_and_fixes_nothing_twice(
 
     # A new worker, and the sweeper (as beat would run it) handing over what the dead one held.
     second = worker_process(env=env)
-    finished = _wait(lambda: _state(run) != "running", 120, every=0.5, tick=reconciliation_sweep)
+    finished = _wait(
+        lambda: _state(run) != "running",
+        120,
+        every=0.5,
+        tick=lambda: reconciliation_sweep(queue_workers=queue_workers, queue_dispatch=queue_dispatch),
+    )
     assert finished, second.output()[-3000:]
     _assert_every_device_once(run, sandbox_clean, disagreeing)
     # What the dead worker held was taken over by the new one.
@@ -185,7 +205,7 @@ def test_two_workers_share_one_run(
     sandbox_clean.faults(latency_ms=80)
     workers = [worker_process(), worker_process()]
     run = reconciliation_start(trigger="command")
-    assert reconciliation_dispatch(run.pk) == 2
+    assert reconciliation_dispatch(run.pk, queue_workers=queue_workers) == 2
 
     finished = _wait(lambda: _state(run) != "running", 120, every=0.5)
     assert finished, "\n".join(w.output()[-2000:] for w in workers)

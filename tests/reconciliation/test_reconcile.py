@@ -17,8 +17,8 @@ from devices.models import (
     ReconciliationRun,
     VoipAuthState,
 )
-from devices.services import reconcile
-from devices.services.reconcile import (
+from devices.reconciliation import runs as reconcile
+from devices.reconciliation.runs import (
     LOCK_KEY,
     RunAlreadyRunning,
     Verdict,
@@ -296,7 +296,7 @@ def test_only_ops_starts_a_run_and_it_goes_to_the_worker(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from devices import tasks
+    from devices.reconciliation import tasks
 
     queued: list[int] = []
     monkeypatch.setattr(tasks.reconciliation_run_task, "delay", lambda run_id: queued.append(run_id))
