@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from devices.models import BulkJob, Device
-from devices.reconciliation.runs import voip_auth_recheck
+from devices.reconciliation.recheck import voip_auth_recheck
 from devices.selectors import MAX_SELECTION
 from devices.services.fixes import device_refresh_by
 

@@ -17,8 +17,8 @@ from devices.reconciliation.runs import (
     reconciliation_dispatch,
     reconciliation_execute,
     reconciliation_start,
-    reconciliation_sweep,
 )
+from devices.reconciliation.sweeper import reconciliation_sweep
 
 
 def queue_workers(run_id: int, count: int) -> None:

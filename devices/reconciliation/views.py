@@ -17,13 +17,9 @@ from devices import selectors
 from devices.filters import ReconciliationItemFilter
 from devices.forms import ReconciliationStartForm
 from devices.models import ReconciliationRun
-from devices.reconciliation.runs import (
-    AUDIT_RECHECK,
-    RunAlreadyRunning,
-    devices_to_check,
-    reconciliation_start,
-    voip_auth_recheck,
-)
+from devices.reconciliation.recheck import voip_auth_recheck
+from devices.reconciliation.runs import RunAlreadyRunning, devices_to_check, reconciliation_start
+from devices.reconciliation.sides import AUDIT_RECHECK
 from devices.reconciliation.tasks import reconciliation_run_task
 from devices.services.fixes import device_params
 from devices.views import device_body, get_device, write_answer
