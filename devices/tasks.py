@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
+from devices.services.sync import device_refresh, devices_sync
 from voipadmin.core.clients.errors import CloudUnavailable
 from voipadmin.core.models import SyncRun
 from voipadmin.core.syncpass import run_task
@@ -13,8 +14,6 @@ from voipadmin.core.syncpass import run_task
 
 @shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)
 def device_refresh_task(device_id: str) -> None:
-    from devices.services.sync import device_refresh
-
     device_refresh(device_id=device_id)
 
 
@@ -24,6 +23,4 @@ def devices_sync_task(
 ) -> dict:
     """One devices sync pass. Redelivery is safe (upserts; a pass's run row is ended by the next pass), so a
     pass whose worker was killed is redelivered and run again."""
-    from devices.services.sync import devices_sync
-
     return run_task(self, devices_sync, SyncRun.Kind.DEVICES, trigger=trigger, full=full, actor_id=actor_id)
