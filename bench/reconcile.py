@@ -163,7 +163,8 @@ def _bench_reconcile(box, qps: int, workers: int, tmp: Path) -> None:
     from django.db import close_old_connections
 
     from devices.models import ReconciliationRun
-    from devices.services.reconcile import reconciliation_dispatch, reconciliation_start
+    from devices.reconciliation.runs import reconciliation_dispatch, reconciliation_start
+    from devices.reconciliation.tasks import queue_workers
 
     ReconciliationRun.objects.all().delete()
     from tests.fixtures.celery import spawn_worker
@@ -173,7 +174,7 @@ def _bench_reconcile(box, qps: int, workers: int, tmp: Path) -> None:
     try:
         before = box.stats()
         run = reconciliation_start(trigger="command")
-        queued = reconciliation_dispatch(run.pk, workers=workers)
+        queued = reconciliation_dispatch(run.pk, workers=workers, queue_workers=queue_workers)
         print(f"reconciliation: run {run.pk}, {queued} worker task(s) queued, WECHAT_QPS={qps}", flush=True)
         last = 0.0
         while True:

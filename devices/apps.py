@@ -15,8 +15,6 @@ SCHEDULES = [
         24 * 3600,
         {"trigger": "schedule", "full": True},
     ),
-    ("devices: reconcile VoIP authorization", "devices.tasks.reconciliation_scheduled_task", 15 * 60, {}),
-    ("devices: reconciliation sweeper", "devices.tasks.reconciliation_sweep_task", 60, {}),
 ]
 
 

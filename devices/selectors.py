@@ -19,6 +19,9 @@ from devices.models import (
     VoipAuthState,
 )
 
+# The most devices one bulk action covers (devices/reconciliation/bulk.py); the devices list says so.
+MAX_SELECTION = 5000
+
 
 def home_list(*, filters: dict[str, Any]) -> QuerySet[Home]:
     qs = Home.objects.annotate(device_count=Count("devices"))

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -15,7 +17,6 @@ from devices.filters import DeviceFilter, HomeFilter
 from devices.forms import ExchangeCodeForm, VoipAuthUserForm
 from devices.models import Device, Home
 from devices.services import fixes
-from devices.services.bulk import MAX_SELECTION
 from voipadmin.core.cloudwrite import WriteResult
 from voipadmin.core.confirm import confirm_step, confirmed, write_status
 from voipadmin.core.models import AuditEvent
@@ -63,7 +64,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
         "can_reconcile": request.user.has_perm("voipadmin.start_reconciliation"),
         "bulk_query": query.urlencode(),
         "matching": page.paginator.count,  # the pager's own COUNT, no other query
-        "bulk_cap": MAX_SELECTION,
+        "bulk_cap": selectors.MAX_SELECTION,
     }
     return render_list(
         request, "devices/device_list.html", "device-table", context, status=200 if valid else 400
@@ -180,3 +181,24 @@ def device_redeem_code(request: HttpRequest, device_id: str) -> HttpResponse:
             actor=request.user, device=device, code=data["code"], catalog_code=data["catalog_code"]
         ),
     )
+
+
+@require_GET
+@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
+def device_voip_authorization(request: HttpRequest, device_id: str) -> HttpResponse:
+    """What the mini program passes to wx.requestDeviceVoIP for this device, asked from the cloud now (audited)."""
+    device = get_device(request, device_id)
+    read = fixes.voip_authorization_load(actor=request.user, device=device)
+    context: dict[str, object] = {"device": device}
+    if read.ok:
+        context |= {"authorization": read.value, "asked_at": timezone.now()}
+    else:
+        context["error"] = read.message
+    if request.htmx:
+        template = "devices/device_detail.html#voip-authorization"
+    else:  # without JavaScript the link opens the device page with the section filled in
+        template, context = "devices/device_detail.html", {**device_context(request, device), **context}
+    # It holds a live sn ticket: never stored (every authenticated answer is no-store; this one says so itself).
+    response = render(request, template, context, status=200 if read.ok else 502)
+    patch_cache_control(response, no_store=True)
+    return mark_error_fragment(response)

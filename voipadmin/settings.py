@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "voipadmin.core.apps.VoipadminConfig",
     "devices",
+    "devices.reconciliation.apps.ReconciliationConfig",
     "mall",
     "voipadmin.console.apps.ConsoleConfig",
 ]

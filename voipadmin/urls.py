@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 import voipadmin.core.converters  # noqa: F401 -- registers the <id:…> converter
+from devices import urls as devices_urls
+from devices.reconciliation import urls as reconciliation_urls
 from voipadmin.console import (
     account_views,
     alert_views,
@@ -47,7 +49,8 @@ urlpatterns = [
     path("views/<int:pk>/delete/", saved_view_views.saved_view_delete, name="saved-view-delete"),
     path("views/<int:pk>/pin/", saved_view_views.saved_view_pin, name="saved-view-pin"),
     path("admin/", admin.site.urls),
-    path("", include("devices.urls")),
+    # One namespace: the reconciliation's pages kept their devices:… names; bulk-start before devices/<id>/.
+    path("", include(([*reconciliation_urls.urlpatterns, *devices_urls.urlpatterns], "devices"))),
     path("mall/", include("mall.urls")),
 ]
 

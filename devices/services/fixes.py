@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from devices.models import CloudUser, Device, DeviceService, HomeMember, VoipAuthState
 from devices.services.sync import Tally, device_refresh, fetch_details, store_details
+from devices.tasks import device_refresh_task
 from voipadmin.core import audit_messages
 from voipadmin.core.audit import audit_record, audit_text
 from voipadmin.core.clients.cloud import CloudClient
@@ -43,8 +44,6 @@ def reread_delay() -> float:
 
 def queue_refresh(device_id: str) -> dt.datetime:
     """Queue a re-read of the device (after commit) and say when it runs."""
-    from devices.tasks import device_refresh_task
-
     delay = reread_delay()
     device_refresh_task.apply_async_on_commit((device_id,), countdown=delay)
     return timezone.now() + dt.timedelta(seconds=delay)
@@ -91,28 +90,32 @@ def is_home_member(device: Device, user_id: str) -> bool:
     )
 
 
-def voip_auth_user_set(
-    *, actor: AbstractBaseUser, device: Device, user_id: str, client: CloudClient | None = None
+def _safe_write(
+    *,
+    actor: AbstractBaseUser,
+    action: str,
+    device: Device,
+    target: str,
+    params: dict[str, Any],
+    client: CloudClient,
+    send: Callable[[], Any],
+    before: Callable[[], Any],
+    on_applied: Callable[[Any], tuple[Any, dict[str, Any]]],
+    applied_message: str,
 ) -> WriteResult:
-    """Make a member of the device's home its VoIP auth user; anyone else is refused before any cloud call."""
-    params = voip_auth_user_params(device, user_id)
-    audit = {"actor": actor, "action": ACTION_AUTH_USER, "device_id": device.device_id, "target": user_id}
-    if not is_home_member(device, user_id):
-        return not_sent(**audit, params=params, reason="not_a_member")
-    client = client or CloudClient.from_settings()
+    """A safe fix's write: under the device's lock, read back when applied; a busy device is not sent to.
 
-    def applied(_value: bool) -> tuple[Any, dict[str, Any]]:
-        VoipAuthState.objects.filter(device=device).update(user_id=user_id, synced_at=timezone.now())
-        return {"user_id": user_id}, {}
+    ``before`` is read under the lock, so it is what the write changed."""
+    audit = {"actor": actor, "action": action, "device_id": device.device_id, "target": target}
 
     def write() -> WriteResult:
         result = cloud_write(
             **audit,
             params=params,
-            send=lambda: client.save_voip_auth_user(device.device_id, user_id),
-            before=_auth_snapshot(device),
-            on_applied=applied,
-            applied_message="voip_auth_user.applied",
+            send=send,
+            before=before(),
+            on_applied=on_applied,
+            applied_message=applied_message,
             reread=lambda: queue_refresh(device.device_id),
         )
         if result.applied:
@@ -120,6 +123,40 @@ def voip_auth_user_set(
         return result
 
     return guarded(device.device_id, write, lambda: not_sent(**audit, params=params, reason="device_busy"))
+
+
+def voip_auth_user_set(
+    *, actor: AbstractBaseUser, device: Device, user_id: str, client: CloudClient | None = None
+) -> WriteResult:
+    """Make a member of the device's home its VoIP auth user; anyone else is refused before any cloud call."""
+    params = voip_auth_user_params(device, user_id)
+    if not is_home_member(device, user_id):
+        return not_sent(
+            actor=actor,
+            action=ACTION_AUTH_USER,
+            params=params,
+            reason="not_a_member",
+            device_id=device.device_id,
+            target=user_id,
+        )
+    client = client or CloudClient.from_settings()
+
+    def applied(_value: bool) -> tuple[Any, dict[str, Any]]:
+        VoipAuthState.objects.filter(device=device).update(user_id=user_id, synced_at=timezone.now())
+        return {"user_id": user_id}, {}
+
+    return _safe_write(
+        actor=actor,
+        action=ACTION_AUTH_USER,
+        device=device,
+        target=user_id,
+        params=params,
+        client=client,
+        send=lambda: client.save_voip_auth_user(device.device_id, user_id),
+        before=lambda: _auth_snapshot(device),
+        on_applied=applied,
+        applied_message="voip_auth_user.applied",
+    )
 
 
 def exchange_code_params(device: Device, code: str, catalog_code: str) -> dict[str, Any]:
@@ -138,7 +175,6 @@ def exchange_code_redeem(
 ) -> WriteResult:
     client = client or CloudClient.from_settings()
     params = exchange_code_params(device, code, catalog_code)
-    audit = {"actor": actor, "action": ACTION_EXCHANGE, "device_id": device.device_id, "target": catalog_code}
 
     def applied(value: ExchangeResult) -> tuple[Any, dict[str, Any]]:
         service = value.service_code or catalog_code
@@ -149,28 +185,25 @@ def exchange_code_redeem(
         ends = value.end_time.isoformat() if value.end_time else None
         return {"service": service, "ends": ends}, {"service": name or service, "ends": ends}
 
-    def write() -> WriteResult:
-        result = cloud_write(
-            **audit,
-            params=params,
-            send=lambda: client.exchange_code(
-                device_id=device.device_id,
-                catalog_code=catalog_code,
-                home_id=device.home_id or "",
-                code=code,
-                name=device.name,
-                uuid=device.uuid,
-            ),
-            before={"services": sorted(device.services.values_list("code", flat=True))},
-            on_applied=applied,
-            applied_message="exchange_code.applied",
-            reread=lambda: queue_refresh(device.device_id),
-        )
-        if result.applied:
-            read_back(client, device.device_id)
-        return result
-
-    return guarded(device.device_id, write, lambda: not_sent(**audit, params=params, reason="device_busy"))
+    return _safe_write(
+        actor=actor,
+        action=ACTION_EXCHANGE,
+        device=device,
+        target=catalog_code,
+        params=params,
+        client=client,
+        send=lambda: client.exchange_code(
+            device_id=device.device_id,
+            catalog_code=catalog_code,
+            home_id=device.home_id or "",
+            code=code,
+            name=device.name,
+            uuid=device.uuid,
+        ),
+        before=lambda: {"services": sorted(device.services.values_list("code", flat=True))},
+        on_applied=applied,
+        applied_message="exchange_code.applied",
+    )
 
 
 # -- reads support starts from the device page: audited, the refresh throttled --------------------------------

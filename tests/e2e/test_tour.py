@@ -15,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from devices.models import CloudUser, Device, Home, ReconciliationRun
-from devices.services.reconcile import reconciliation_run
+from devices.reconciliation.runs import reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import Commodity, Order, ServiceIntroduction, Subscription
 from mall.services.sync import mall_sync

@@ -18,7 +18,7 @@ from django.core import mail
 from django.utils import timezone
 
 from devices.models import ReconciliationRun
-from devices.services.reconcile import reconciliation_run
+from devices.reconciliation.runs import reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import Order
 from tests.mall.factories import OrderFactory, SubscriptionFactory

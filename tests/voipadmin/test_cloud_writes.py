@@ -19,8 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from devices.models import CloudUser, Device, ReconciliationRun, VoipAuthState
-from devices.services import reconcile
-from devices.services.reconcile import reconciliation_run
+from devices.reconciliation.runs import LOCK_KEY, reconciliation_run
 from devices.services.sync import devices_sync
 from mall.models import CommodityPrice, DeviceMall
 from mall.services.sync import mall_sync
@@ -306,7 +305,7 @@ def test_run_now_is_a_dry_run_unless_write_is_confirmed(world: Sandbox, ops_clie
     assert ops_client.post(url, {}).status_code == 302
     assert ReconciliationRun.objects.get().dry_run is True
     ReconciliationRun.objects.update(state=ReconciliationRun.State.SUCCEEDED)
-    locks.release(reconcile.LOCK_KEY, ReconciliationRun.objects.get().lock_token)  # as the run's end does
+    locks.release(LOCK_KEY, ReconciliationRun.objects.get().lock_token)  # as the run's end does
     assert ops_client.post(url, {"write": "on", **CONFIRMED}).status_code == 302
     assert ReconciliationRun.objects.filter(dry_run=False).count() == 1
 

@@ -37,8 +37,12 @@ def _snapshot(task: PeriodicTask) -> dict[str, object]:
 # The jobs by their task, in words (PeriodicTask.name is a stable English key, not a label).
 TASK_LABELS = {
     "devices.tasks.devices_sync_task": gettext_lazy("Devices: sync the mirror"),
-    "devices.tasks.reconciliation_scheduled_task": gettext_lazy("Devices: reconcile VoIP authorization"),
-    "devices.tasks.reconciliation_sweep_task": gettext_lazy("Devices: re-queue stalled reconciliation work"),
+    "devices.reconciliation.tasks.reconciliation_scheduled_task": gettext_lazy(
+        "Devices: reconcile VoIP authorization"
+    ),
+    "devices.reconciliation.tasks.reconciliation_sweep_task": gettext_lazy(
+        "Devices: re-queue stalled reconciliation work"
+    ),
     "mall.tasks.mall_sync_task": gettext_lazy("Mall: sync the mirror"),
     "voipadmin.core.alerts.alerts_evaluate_task": gettext_lazy("Alerts: evaluate the rules"),
 }

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from devices.services.reconcile import RunAlreadyRunning, devices_to_check, reconciliation_run
+from devices.reconciliation.runs import RunAlreadyRunning, devices_to_check, reconciliation_run
 
 
 class Command(BaseCommand):

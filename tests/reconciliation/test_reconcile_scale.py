@@ -14,18 +14,17 @@ from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from devices.apps import SCHEDULES
 from devices.models import Device, ReconciliationChunk, ReconciliationRun
-from devices.services import reconcile
-from devices.services.reconcile import (
-    COUNT_KEYS,
-    reconciliation_dispatch,
-    reconciliation_execute,
-    reconciliation_start,
-    reconciliation_sweep,
-)
+from devices.reconciliation import runs
+from devices.reconciliation.apps import SCHEDULES
+from devices.reconciliation.chunks import COUNT_KEYS, plan
+from devices.reconciliation.runs import reconciliation_dispatch, reconciliation_execute, reconciliation_start
+from devices.reconciliation.sweeper import SweepResult, reconciliation_sweep
+from devices.reconciliation.tasks import queue_dispatch, queue_workers
 from devices.services.sync import devices_sync
 from voipadmin.core import ratelimit
+from voipadmin.core.clients import WeChatClient
+from voipadmin.core.clients.errors import WeChatRateLimited
 
 sandboxed = pytest.mark.django_db(transaction=True)
 LEASE_SECONDS = 4
@@ -97,7 +96,12 @@ def test_the_limiter_admits_rate_calls_a_second_and_waits_for_the_next_window() 
 
 # -- the sweeper, in process ------------------------------------------------------------------------------------
 def test_the_sweeper_is_scheduled_every_minute() -> None:
-    assert ("devices: reconciliation sweeper", "devices.tasks.reconciliation_sweep_task", 60, {}) in SCHEDULES
+    assert (
+        "devices: reconciliation sweeper",
+        "devices.reconciliation.tasks.reconciliation_sweep_task",
+        60,
+        {},
+    ) in SCHEDULES
 
 
 @sandboxed
@@ -108,9 +112,12 @@ def test_the_sweeper_frees_expired_leases_queues_workers_and_ends_done_runs(
     devices_sync()
     disagreeing = set(sandbox_clean.stats()["auth_disagree_devices"])
     queued: list[int] = []
-    monkeypatch.setattr(reconcile, "_queue_workers", lambda run_id, n: queued.extend([run_id] * n))
+
+    def queue(run_id: int, n: int) -> None:
+        queued.extend([run_id] * n)
+
     run = reconciliation_start(trigger="command")
-    assert reconciliation_dispatch(run.pk) == 2 and queued == [run.pk, run.pk]
+    assert reconciliation_dispatch(run.pk, queue_workers=queue) == 2 and queued == [run.pk, run.pk]
     # A worker died holding the first chunk; another did the rest and left the run for the holder to end.
     first = ReconciliationChunk.objects.filter(run=run).order_by("seq").first()
     ReconciliationChunk.objects.filter(pk=first.pk).update(
@@ -118,19 +125,23 @@ def test_the_sweeper_frees_expired_leases_queues_workers_and_ends_done_runs(
     )
     assert reconciliation_execute(run_id=run.pk).state == "running"
     queued.clear()
-    assert reconciliation_sweep() == reconcile.SweepResult()  # a live lease is left alone
+    assert (
+        reconciliation_sweep(queue_workers=queue, queue_dispatch=queued.append) == SweepResult()
+    )  # a live lease is left alone
     ReconciliationChunk.objects.filter(pk=first.pk).update(
         lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
 
-    assert reconciliation_sweep() == reconcile.SweepResult(freed=1, queued=1)
+    assert reconciliation_sweep(queue_workers=queue, queue_dispatch=queued.append) == SweepResult(
+        freed=1, queued=1
+    )
     assert queued == [run.pk] and ReconciliationChunk.objects.get(pk=first.pk).state == "pending"
     reconciliation_execute(run_id=run.pk)  # the queued worker
     _assert_every_device_once(run, sandbox_clean, disagreeing)
 
     # A run whose chunks are all done but which nobody ended (its last worker died after completing): ended.
     ReconciliationRun.objects.filter(pk=run.pk).update(state="running", finished_at=None)
-    assert reconciliation_sweep() == reconcile.SweepResult(finished=1)
+    assert reconciliation_sweep(queue_workers=queue, queue_dispatch=queued.append) == SweepResult(finished=1)
     assert _state(run) == "succeeded"
 
 
@@ -149,7 +160,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_fixes_nothing_twice(
     env = {"RECONCILE_LEASE_SECONDS": str(LEASE_SECONDS), "RECONCILE_CHUNK_SIZE": "2"}
     first = worker_process(env=env)
     run = reconciliation_start(trigger="command")
-    assert reconciliation_dispatch(run.pk) == 2
+    assert reconciliation_dispatch(run.pk, queue_workers=queue_workers) == 2
     chunks = ReconciliationChunk.objects.filter(run=run)
     assert chunks.count() >= 6
 
@@ -163,7 +174,12 @@ def test_a_worker_killed_mid_run_loses_nothing_and_fixes_nothing_twice(
 
     # A new worker, and the sweeper (as beat would run it) handing over what the dead one held.
     second = worker_process(env=env)
-    finished = _wait(lambda: _state(run) != "running", 120, every=0.5, tick=reconciliation_sweep)
+    finished = _wait(
+        lambda: _state(run) != "running",
+        120,
+        every=0.5,
+        tick=lambda: reconciliation_sweep(queue_workers=queue_workers, queue_dispatch=queue_dispatch),
+    )
     assert finished, second.output()[-3000:]
     _assert_every_device_once(run, sandbox_clean, disagreeing)
     # What the dead worker held was taken over by the new one.
@@ -185,7 +201,7 @@ def test_two_workers_share_one_run(
     sandbox_clean.faults(latency_ms=80)
     workers = [worker_process(), worker_process()]
     run = reconciliation_start(trigger="command")
-    assert reconciliation_dispatch(run.pk) == 2
+    assert reconciliation_dispatch(run.pk, queue_workers=queue_workers) == 2
 
     finished = _wait(lambda: _state(run) != "running", 120, every=0.5)
     assert finished, "\n".join(w.output()[-2000:] for w in workers)
@@ -210,19 +226,19 @@ def test_workers_sharing_the_limiter_stay_under_wechats_calls_per_second(
     disagreeing = set(sandbox_clean.stats()["auth_disagree_devices"])
     sandbox_clean.faults(wechat_qps=5)
     rate_limited: list[int] = []
-    observe = reconcile.WeChatClient.observe_authorization
+    observe = WeChatClient.observe_authorization
 
     def counting(self: Any, *args: Any, **kw: Any) -> Any:
         try:
             return observe(self, *args, **kw)
-        except reconcile.WeChatRateLimited:
+        except WeChatRateLimited:
             rate_limited.append(1)
             raise
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(reconcile.WeChatClient, "observe_authorization", counting)
+        mp.setattr(WeChatClient, "observe_authorization", counting)
         run = reconciliation_start(trigger="command")
-        reconcile._plan(run)
+        plan(run)
         assert ReconciliationChunk.objects.filter(run=run).count() >= 15  # > 3 s of calls at 5 a second
         errors: list[BaseException] = []
 
@@ -256,7 +272,7 @@ def test_wechats_daily_quota_ends_the_run_partial_and_the_page_says_so(
     devices_sync()
     sandbox_clean.faults(wechat_daily_quota=2)
     run = reconciliation_start(trigger="command")
-    reconcile._plan(run)
+    plan(run)
     run = reconciliation_execute(run_id=run.pk)
     assert run.state == ReconciliationRun.State.PARTIAL
     assert run.counts["not_reached"] > 0 and run.counts["checked"] < run.counts["total"]
@@ -275,18 +291,18 @@ def test_a_chunk_finished_after_a_quota_stop_is_added_to_the_ended_runs_counts(
     settings.RECONCILE_CHUNK_SIZE = 5
     devices_sync()
     run = reconciliation_start(trigger="command")
-    reconcile._plan(run)
-    real = reconcile._process_chunk
+    plan(run)
+    real = runs.process_chunk
     stopped: list[int] = []
 
     def process_while_the_other_worker_stops(ctx: Any, chunk: Any, final_attempt: bool) -> dict[str, int]:
         counts = real(ctx, chunk, final_attempt)
         if not stopped:  # the other worker's quota stop lands while this chunk is still leased
             stopped.append(chunk.pk)
-            reconcile._finish(run, stop="WeChat's daily quota is used up")
+            runs.finish(run, stop="WeChat's daily quota is used up")
         return counts
 
-    monkeypatch.setattr(reconcile, "_process_chunk", process_while_the_other_worker_stops)
+    monkeypatch.setattr(runs, "process_chunk", process_while_the_other_worker_stops)
     run = reconciliation_execute(run_id=run.pk)
 
     assert run.state == ReconciliationRun.State.PARTIAL

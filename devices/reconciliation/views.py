@@ -1,4 +1,4 @@
-"""Reconciliation pages (runs, a run's drift) and the device page's VoIP re-check and authorization link."""
+"""Reconciliation pages (runs, a run's drift) and the device page's VoIP re-check."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -18,19 +17,15 @@ from devices import selectors
 from devices.filters import ReconciliationItemFilter
 from devices.forms import ReconciliationStartForm
 from devices.models import ReconciliationRun
-from devices.services.fixes import device_params, voip_authorization_load
-from devices.services.reconcile import (
-    AUDIT_RECHECK,
-    RunAlreadyRunning,
-    devices_to_check,
-    reconciliation_start,
-    voip_auth_recheck,
-)
-from devices.tasks import reconciliation_run_task
-from devices.views import device_body, device_context, get_device, write_answer
+from devices.reconciliation.recheck import voip_auth_recheck
+from devices.reconciliation.runs import RunAlreadyRunning, devices_to_check, reconciliation_start
+from devices.reconciliation.sides import AUDIT_RECHECK
+from devices.reconciliation.tasks import reconciliation_run_task
+from devices.services.fixes import device_params
+from devices.views import device_body, get_device, write_answer
 from voipadmin.core.confirm import confirm_step, confirmed
 from voipadmin.core.csvstream import csv_lines, csv_response
-from voipadmin.core.paging import mark_error_fragment, paginate, render_list
+from voipadmin.core.paging import paginate, render_list
 from voipadmin.core.progress import Progress
 
 # htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
@@ -55,13 +50,13 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
         "can_start": request.user.has_perm("voipadmin.start_reconciliation"),
         "start_form": ReconciliationStartForm(),
     }
-    return render_list(request, "devices/reconciliation_list.html", "run-table", context)
+    return render_list(request, "reconciliation/reconciliation_list.html", "run-table", context)
 
 
 @require_GET
 def reconciliation_row(request: HttpRequest, run_id: int) -> HttpResponse:
     """One run's row, polled by the list while the run is running (the finished row stops polling)."""
-    return render(request, "devices/reconciliation_list.html#run-row", {"run": _get_run(run_id)})
+    return render(request, "reconciliation/reconciliation_list.html#run-row", {"run": _get_run(run_id)})
 
 
 @require_POST
@@ -118,7 +113,11 @@ def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "page": paginate(request, items if valid else items.none()),
     }
     return render_list(
-        request, "devices/reconciliation_detail.html", "item-table", context, status=200 if valid else 400
+        request,
+        "reconciliation/reconciliation_detail.html",
+        "item-table",
+        context,
+        status=200 if valid else 400,
     )
 
 
@@ -131,7 +130,7 @@ def reconciliation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
     """
     run = _get_run(run_id)
     context = {"run": run, "progress": _run_progress(run)}
-    response = render(request, "devices/reconciliation_detail.html#run-summary", context)
+    response = render(request, "reconciliation/reconciliation_detail.html#run-summary", context)
     return response if run.is_running else trigger_client_event(response, "reconciliation-finished")
 
 
@@ -188,24 +187,3 @@ def device_recheck(request: HttpRequest, device_id: str) -> HttpResponse:
     if outcome.ok:
         return device_body(request, device, fix_message=outcome.message)
     return device_body(request, device, status=502, fix_error=outcome.message)
-
-
-@require_GET
-@permission_required("voipadmin.run_safe_fixes", raise_exception=True)
-def device_voip_authorization(request: HttpRequest, device_id: str) -> HttpResponse:
-    """What the mini program passes to wx.requestDeviceVoIP for this device, asked from the cloud now (audited)."""
-    device = get_device(request, device_id)
-    read = voip_authorization_load(actor=request.user, device=device)
-    context: dict[str, object] = {"device": device}
-    if read.ok:
-        context |= {"authorization": read.value, "asked_at": timezone.now()}
-    else:
-        context["error"] = read.message
-    if request.htmx:
-        template = "devices/device_detail.html#voip-authorization"
-    else:  # without JavaScript the link opens the device page with the section filled in
-        template, context = "devices/device_detail.html", {**device_context(request, device), **context}
-    # It holds a live sn ticket: never stored (every authenticated answer is no-store; this one says so itself).
-    response = render(request, template, context, status=200 if read.ok else 502)
-    patch_cache_control(response, no_store=True)
-    return mark_error_fragment(response)

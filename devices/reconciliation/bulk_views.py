@@ -22,9 +22,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from devices import selectors
 from devices.filters import DeviceFilter
 from devices.models import BulkJob, Device, Home, ReconciliationRun
-from devices.services.bulk import MAX_SELECTION, bulk_job_start
-from devices.services.reconcile import RunAlreadyRunning, reconciliation_start
-from devices.tasks import bulk_job_task, reconciliation_run_task
+from devices.reconciliation.bulk import MAX_SELECTION, bulk_job_start
+from devices.reconciliation.runs import RunAlreadyRunning, reconciliation_start
+from devices.reconciliation.tasks import bulk_job_task, reconciliation_run_task
 from voipadmin.core.confirm import confirm_step, confirmed
 from voipadmin.core.forms import SearchField
 from voipadmin.core.progress import Progress
@@ -91,13 +91,15 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(e for es in form.errors.values() for e in es)
-        return render(request, "devices/bulk_error.html", {"errors": errors}, status=400)
+        return render(request, "reconciliation/bulk_error.html", {"errors": errors}, status=400)
     data = form.cleaned_data
     if not request.user.has_perm(PERMISSIONS[data["action"]]):
         raise PermissionDenied
     scope, count, where = _scope_of(data)
     if not count:
-        return render(request, "devices/bulk_error.html", {"errors": _("No device is selected.")}, status=400)
+        return render(
+            request, "reconciliation/bulk_error.html", {"errors": _("No device is selected.")}, status=400
+        )
     back = reverse("devices:device-list") + (f"?{data['query']}" if data["query"] else "")
     if not confirmed(request):
         params = {"count": count, "where": where, "cap": MAX_SELECTION}
@@ -136,7 +138,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     progress = Progress.of(done=job.done, total=job.total, started_at=job.started_at, now=job.finished_at)
     context = {"job": job, "progress": progress}
     htmx = request.htmx and not request.htmx.history_restore_request
-    template = "devices/bulk_job.html#bulk-progress" if htmx else "devices/bulk_job.html"
+    template = "reconciliation/bulk_job.html#bulk-progress" if htmx else "reconciliation/bulk_job.html"
     response = render(request, template, context)
     response["Vary"] = "HX-Request"
     return response

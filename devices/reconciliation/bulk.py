@@ -12,10 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from devices.models import BulkJob, Device
+from devices.reconciliation.recheck import voip_auth_recheck
+from devices.selectors import MAX_SELECTION
 from devices.services.fixes import device_refresh_by
-from devices.services.reconcile import voip_auth_recheck
-
-MAX_SELECTION = 5000
 
 
 def bulk_job_start(*, action: str, actor: object, device_ids: list[str]) -> BulkJob:

@@ -17,12 +17,10 @@ from devices.models import (
     ReconciliationRun,
     VoipAuthState,
 )
-from devices.services import reconcile
-from devices.services.reconcile import (
+from devices.reconciliation.chunks import DEVICE_KEYS, plan
+from devices.reconciliation.runs import (
     LOCK_KEY,
     RunAlreadyRunning,
-    Verdict,
-    reconcile_decision,
     reconciliation_execute,
     reconciliation_run,
     reconciliation_start,
@@ -35,46 +33,6 @@ from voipadmin.core.models import AuditEvent
 
 # Runs read the cloud on threads that share the token through the database cache: no enclosing transaction.
 sandboxed = pytest.mark.django_db(transaction=True)
-
-T0 = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-
-# -- the decision, rule by rule ----------------------------------------------------------------------------------
-def decide(**kw: Any) -> reconcile.Decision:
-    args = {
-        "cloud_is_auth": True,
-        "cloud_changed_at": T0,
-        "wechat_authorized": False,
-        "observed_at": T0 + dt.timedelta(minutes=1),
-        "dry_run": False,
-        "mode": "fix",
-    }
-    return reconcile_decision(**{**args, **kw})
-
-
-def test_agreeing_sides_are_in_sync_whatever_the_times() -> None:
-    assert decide(wechat_authorized=True).verdict == Verdict.IN_SYNC
-    assert decide(wechat_authorized=True, observed_at=T0 - dt.timedelta(days=1)).verdict == Verdict.IN_SYNC
-
-
-def test_a_newer_observation_that_disagrees_is_pushed() -> None:
-    assert decide() == reconcile.Decision(Verdict.FIX, "fixed")
-    assert decide(cloud_is_auth=False, wechat_authorized=True).verdict == Verdict.FIX
-    # Where the cloud knows no change time, the observation counts as newer.
-    assert decide(cloud_changed_at=None).verdict == Verdict.FIX
-
-
-@pytest.mark.parametrize("offset", [dt.timedelta(seconds=-30), dt.timedelta(0)])
-def test_an_observation_not_newer_than_the_clouds_change_is_skipped_with_why(offset: dt.timedelta) -> None:
-    decision = decide(observed_at=T0 + offset)
-    assert decision == reconcile.Decision(Verdict.SKIP, "stale_observation")
-    # Even in a dry run the stale observation is told as such, not as drift to fix.
-    assert decide(observed_at=T0 + offset, dry_run=True).verdict == Verdict.SKIP
-
-
-def test_dry_run_and_report_mode_report_instead_of_fixing() -> None:
-    assert decide(dry_run=True) == reconcile.Decision(Verdict.REPORT, "dry_run")
-    assert decide(mode="report") == reconcile.Decision(Verdict.REPORT, "report_mode")
 
 
 # -- runs against the sandbox ------------------------------------------------------------------------------------
@@ -203,9 +161,7 @@ def test_re_processing_a_chunk_never_fixes_twice(sandbox_settings: Any, sandbox_
     fixed_row.refresh_from_db()
     assert (fixed_row.outcome, fixed_row.reason) == ("fixed", "confirmed")
     # The same devices and outcomes; the calls are those of the attempt that completed each chunk.
-    assert {k: again.counts[k] for k in reconcile.DEVICE_KEYS} == {
-        k: counts[k] for k in reconcile.DEVICE_KEYS
-    }
+    assert {k: again.counts[k] for k in DEVICE_KEYS} == {k: counts[k] for k in DEVICE_KEYS}
     assert again.counts["cloud_calls"] > 0 and again.counts["wechat_calls"] > 0
     assert run.items.count() == len(disagreeing)
 
@@ -214,7 +170,7 @@ def test_re_processing_a_chunk_never_fixes_twice(sandbox_settings: Any, sandbox_
 def test_a_lease_held_by_a_live_worker_is_not_taken(sandbox_settings: Any, sandbox_clean: Any) -> None:
     devices_sync()
     run = reconciliation_start(trigger="command")
-    reconcile._plan(run)
+    plan(run)
     first = ReconciliationChunk.objects.filter(run=run).order_by("seq").first()
     ReconciliationChunk.objects.filter(pk=first.pk).update(
         state="leased", lease_token="other", lease_expires_at=timezone.now() + dt.timedelta(minutes=5)
@@ -296,7 +252,7 @@ def test_only_ops_starts_a_run_and_it_goes_to_the_worker(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from devices import tasks
+    from devices.reconciliation import tasks
 
     queued: list[int] = []
     monkeypatch.setattr(tasks.reconciliation_run_task, "delay", lambda run_id: queued.append(run_id))

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from devices.models import BulkJob, Device, ReconciliationRun
-from devices.services import bulk
+from devices.reconciliation import bulk
 from devices.services.sync import devices_sync
 from voipadmin.core.models import AuditEvent
 
@@ -55,7 +55,7 @@ def test_all_that_match_the_filter_is_capped_and_refreshes_run_as_a_job(
 ) -> None:
     devices_sync()
     monkeypatch.setattr(bulk, "MAX_SELECTION", 4)
-    monkeypatch.setattr("devices.bulk_views.MAX_SELECTION", 4)
+    monkeypatch.setattr("devices.reconciliation.bulk_views.MAX_SELECTION", 4)
     data = {"action": "refresh", "scope": "matching", "query": "voip=yes", "confirmed": "yes"}
     assert support_client.post("/devices/bulk/", data).status_code == 302
     job = BulkJob.objects.get()
