@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 SCHEDULES = [
@@ -18,21 +15,12 @@ SCHEDULES = [
 ]
 
 
-def _ensure_schedules(sender: AppConfig, **kwargs: Any) -> None:
-    from voipadmin.core.schedules import ensure_schedules
-
-    ensure_schedules(SCHEDULES)
-    from devices.alerts import KINDS
-    from voipadmin.core.alerts import ensure_alert_rules
-
-    ensure_alert_rules(KINDS)
-
-
 class DevicesConfig(AppConfig):
     name = "devices"
     verbose_name = _("Homes and devices")
 
     def ready(self) -> None:
-        from devices import alerts  # noqa: F401 -- registers its kinds of alert
+        from devices.alerts import KINDS
+        from voipadmin.core.schedules import defaults_on_migrate
 
-        post_migrate.connect(_ensure_schedules, sender=self, dispatch_uid="devices.schedules")
+        defaults_on_migrate(self, SCHEDULES, KINDS)

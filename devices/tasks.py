@@ -6,15 +6,12 @@ from typing import Any
 
 from celery import shared_task
 
-from devices.services.sync import device_refresh, devices_sync
-from voipadmin.core.clients.errors import CloudUnavailable
+from devices.services.refresh import device_refresh_task
+from devices.services.sync import devices_sync
 from voipadmin.core.models import SyncRun
 from voipadmin.core.syncpass import run_task
 
-
-@shared_task(autoretry_for=(CloudUnavailable,), retry_backoff=10, max_retries=3)
-def device_refresh_task(device_id: str) -> None:
-    device_refresh(device_id=device_id)
+__all__ = ["device_refresh_task", "devices_sync_task"]  # the refresh is queued by its service
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 SCHEDULES = [
@@ -18,21 +15,12 @@ SCHEDULES = [
 ]
 
 
-def _ensure_schedules(sender: AppConfig, **kwargs: Any) -> None:
-    from voipadmin.core.schedules import ensure_schedules
-
-    ensure_schedules(SCHEDULES)
-    from mall.alerts import KINDS
-    from voipadmin.core.alerts import ensure_alert_rules
-
-    ensure_alert_rules(KINDS)
-
-
 class MallConfig(AppConfig):
     name = "mall"
     verbose_name = _("Mall")
 
     def ready(self) -> None:
-        from mall import alerts  # noqa: F401 -- registers its kinds of alert
+        from mall.alerts import KINDS
+        from voipadmin.core.schedules import defaults_on_migrate
 
-        post_migrate.connect(_ensure_schedules, sender=self, dispatch_uid="mall.schedules")
+        defaults_on_migrate(self, SCHEDULES, KINDS)

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 # Named as they were when reconciliation lived in devices: ensure_schedules finds existing rows by name.
@@ -18,12 +15,6 @@ SCHEDULES = [
 ]
 
 
-def _ensure_schedules(sender: AppConfig, **kwargs: Any) -> None:
-    from voipadmin.core.schedules import ensure_schedules
-
-    ensure_schedules(SCHEDULES)
-
-
 class ReconciliationConfig(AppConfig):
     """VoIP authorization's reconciliation and the bulk actions: a part above devices, whose models it uses."""
 
@@ -32,4 +23,6 @@ class ReconciliationConfig(AppConfig):
     verbose_name = _("Reconciliation")
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_schedules, sender=self, dispatch_uid="reconciliation.schedules")
+        from voipadmin.core.schedules import defaults_on_migrate
+
+        defaults_on_migrate(self, SCHEDULES)

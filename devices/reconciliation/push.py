@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from devices.models import Device, ReconciliationItem, VoipAuthState
 from devices.reconciliation.sides import cloud_changed_at
-from devices.services.fixes import device_params, queue_refresh
+from devices.services.fixes import device_params
+from devices.services.refresh import queue_refresh
 from voipadmin.core.clients import CloudClient
 from voipadmin.core.clients.errors import CloudError
 from voipadmin.core.clients.models import AuthObservation

@@ -22,27 +22,28 @@ from devices.reconciliation.sweeper import reconciliation_sweep
 
 
 def queue_workers(run_id: int, count: int) -> None:
-    """Queue ``count`` worker tasks to share the run."""
+    """Queue ``count`` worker tasks to share the run (once what the run wrote so far is committed)."""
     for _n in range(count):
-        reconciliation_worker_task.delay(run_id)
+        reconciliation_worker_task.delay_on_commit(run_id)
 
 
 def queue_dispatch(run_id: int) -> None:
-    reconciliation_run_task.delay(run_id)
+    reconciliation_run_task.delay_on_commit(run_id)
 
 
 @shared_task(acks_late=True)
-def reconciliation_run_task(run_id: int) -> int:
+def reconciliation_run_task(run_id: int) -> dict[str, int]:
     """Plan a started run and fan it out to RECONCILE_WORKERS worker tasks; a redelivery queues more, harmlessly."""
-    return reconciliation_dispatch(run_id, queue_workers=queue_workers)
+    return {"run": run_id, "workers": reconciliation_dispatch(run_id, queue_workers=queue_workers)}
 
 
 @shared_task(acks_late=True)
-def reconciliation_worker_task(run_id: int) -> None:
+def reconciliation_worker_task(run_id: int) -> dict[str, int]:
     """One worker of a run: claim a chunk, process it, complete it, until none is claimable.
 
     Progress is in the database (chunk rows with a lease), so a redelivered or duplicated message only helps."""
     reconciliation_execute(run_id=run_id, budget=WORKER_BUDGET, queue_workers=queue_workers)
+    return {"run": run_id}
 
 
 @shared_task
@@ -54,16 +55,16 @@ def reconciliation_sweep_task() -> dict[str, int]:
 
 
 @shared_task
-def reconciliation_scheduled_task(dry_run: bool = False) -> int | None:
+def reconciliation_scheduled_task(dry_run: bool = False) -> dict[str, int | None]:
     try:
         run = reconciliation_start(trigger="schedule", dry_run=dry_run)
     except RunAlreadyRunning:
-        return None  # the run already going covers this one
-    reconciliation_dispatch(run.pk, queue_workers=queue_workers)
-    return run.pk
+        return {"run": None}  # the run already going covers this one
+    return {"run": run.pk, "workers": reconciliation_dispatch(run.pk, queue_workers=queue_workers)}
 
 
 @shared_task
-def bulk_job_task(job_id: int) -> None:
+def bulk_job_task(job_id: int) -> dict[str, int]:
     """Run a bulk refresh or re-check over its devices (devices/reconciliation/bulk.py)."""
     bulk_job_execute(job_id)
+    return {"job": job_id}

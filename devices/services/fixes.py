@@ -7,20 +7,18 @@ device is read back to refresh the mirror; a read-back that fails leaves the wri
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.utils import timezone
 
 from devices.models import CloudUser, Device, DeviceService, HomeMember, VoipAuthState
-from devices.services.sync import Tally, device_refresh, fetch_details, store_details
-from devices.tasks import device_refresh_task
+from devices.services.mirror import fetch_details, store_details
+from devices.services.refresh import device_refresh, queue_refresh
 from voipadmin.core import audit_messages
 from voipadmin.core.audit import audit_record, audit_text
 from voipadmin.core.clients.cloud import CloudClient
@@ -28,6 +26,7 @@ from voipadmin.core.clients.errors import CloudError, CloudUnavailable
 from voipadmin.core.clients.models import ExchangeResult
 from voipadmin.core.cloudwrite import WriteResult, cloud_write, guarded, not_sent
 from voipadmin.core.models import AuditEvent
+from voipadmin.core.syncpass import Tally
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +34,6 @@ ACTION_AUTH_USER = "voip_auth_user_set"
 ACTION_EXCHANGE = "exchange_code_redeem"
 ACTION_REFRESH = "device_refresh"
 ACTION_AUTHORIZATION = "voip_authorization_load"
-
-
-def reread_delay() -> float:
-    """Later than the cloud could still be working on a call that timed out, so the re-read sees its result."""
-    return max(settings.CLOUD_REREAD_SECONDS, 2 * settings.CLOUD_TIMEOUT)
-
-
-def queue_refresh(device_id: str) -> dt.datetime:
-    """Queue a re-read of the device (after commit) and say when it runs."""
-    delay = reread_delay()
-    device_refresh_task.apply_async_on_commit((device_id,), countdown=delay)
-    return timezone.now() + dt.timedelta(seconds=delay)
 
 
 def device_params(device: Device) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
 from devices.models import Device, VoipAuthState, WeChatIdentity
-from devices.services.fixes import device_params, reread_delay
+from devices.services.fixes import device_params
+from devices.services.refresh import reread_delay
 from mall.enums import CATALOG_BY_TYPE
 from mall.models import CommodityPrice, DeviceMall
 from mall.services import mapping

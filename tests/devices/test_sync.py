@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from devices.models import CloudUser, Device, DeviceService, Home, VoipAuthState, WeChatIdentity
-from devices.services.sync import device_refresh, devices_sync
+from devices.services.refresh import device_refresh
+from devices.services.sync import devices_sync
 from voipadmin.core.models import SyncRun
 
 # The sync fetches on threads that share the token through the database cache: no enclosing test transaction.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.urls import reverse
 
-from devices.services.sync import home_refresh
+from devices.services.refresh import home_refresh
 from voipadmin.console.refresh import device_refresh_everything
 from voipadmin.core.clients.cloud import CloudClient
 from voipadmin.core.clients.errors import CloudError, DataNotFound, DeviceNotFound

@@ -8,7 +8,7 @@ page's button and for a search that finds an id the mirror lacks.
 from __future__ import annotations
 
 from devices.models import Device
-from devices.services.sync import device_refresh
+from devices.services.refresh import device_refresh
 from mall.services.sync import device_mall_refresh
 from voipadmin.core.clients.cloud import CloudClient
 

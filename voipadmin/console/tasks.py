@@ -41,4 +41,4 @@ def _bootstrap_empty_mirror(sender: Any = None, **kwargs: Any) -> None:
     if not settings.SYNC_ON_WORKER_START:
         return
     if not SyncRun.objects.filter(state__in=["succeeded", "partial"]).exists():
-        mirror_bootstrap_task.delay()
+        mirror_bootstrap_task.delay_on_commit()
