@@ -119,7 +119,7 @@ def test_keyset_walks_every_filtered_order_once_and_back(viewer_client: Client, 
         cursor = decode(pages[-1].next_cursor, salt=selectors.ORDER_CURSOR_SALT) if pages else None
         page = selectors.order_page(filters={**params, "cursor": cursor})
         pages.append(page)
-        seen += [o.order_id for o in page]
+        seen += [o["order_id"] for o in page]
         if not page.next_cursor:
             break
     expected = list(
@@ -134,7 +134,7 @@ def test_keyset_walks_every_filtered_order_once_and_back(viewer_client: Client, 
     form = OrderFilter({"status": ["paid", "refunded"], "cursor": pages[1].prev_cursor}).form
     assert form.is_valid(), form.errors
     back = selectors.order_page(filters=form.cleaned_data)
-    assert [o.order_id for o in back] == [o.order_id for o in pages[0]]
+    assert [o["order_id"] for o in back] == [o["order_id"] for o in pages[0]]
 
 
 def test_search_by_order_id_and_by_chinese_commodity_name(viewer_client: Client, mirror: dict) -> None:
