@@ -197,6 +197,18 @@ def test_a_truncated_cursor_is_a_400(viewer_client: Client, mirror: dict) -> Non
         assert "not valid" in response.content.decode() or "无效" in response.content.decode()
 
 
+def test_the_htmx_fragment_carries_no_layout_and_no_navigation(
+    viewer_client: Client, mirror: dict, django_assert_max_num_queries
+) -> None:
+    """The swapped fragment is the table and its pager: no document, header, main navigation or stylesheet."""
+    with django_assert_max_num_queries(8):
+        fragment = viewer_client.get(ORDERS, {"status": "paid"}, **HTMX).content.decode()
+    assert fragment.lstrip().startswith('<div id="order-table">')
+    for layout in ("<html", "<head", "<body", 'class="topbar"', '<nav aria-label="Main"', "<link rel", "<h1"):
+        assert layout not in fragment, layout
+    assert fragment.count("<tr>") >= 2
+
+
 def test_a_hostile_search_is_escaped(viewer_client: Client, mirror: dict) -> None:
     response = viewer_client.get(ORDERS, {"q": "<script>alert(1)</script>' OR 1=1 --"})
     assert response.status_code == 200
