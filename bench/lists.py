@@ -1,6 +1,6 @@
 """Benchmark of /devices/, /homes/ and /audit/ against Django admin's changelists of the same models.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/voipadmin_bench_big python -m bench.lists [--devices 1000000]
+    python -m bench.lists [--database postgres://…/voipadmin_bench_big] [--devices 1000000]
 
 Seeds the data set once (bench/seed.py), then measures in one run, interleaved round by round, the median server
 time of four cases per list — the first page, a deep page, two filters — for our page and for the admin's
@@ -14,7 +14,6 @@ of our deep pages' SQL.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -74,7 +73,7 @@ def main() -> int:
 
     from bench.common import django_setup
 
-    django_setup(os.environ["DATABASE_URL"])
+    django_setup(args.database)
     from django.conf import settings
     from django.db import connection
 

@@ -14,8 +14,9 @@ import os
 import sys
 from urllib.parse import quote
 
+from bench.seed import BIG
+
 SMALL = "postgres://postgres@127.0.0.1:5432/voipadmin_bench_small"
-BIG = "postgres://postgres@127.0.0.1:5432/voipadmin_bench_big"
 
 
 def main() -> int:

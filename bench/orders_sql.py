@@ -18,7 +18,7 @@ import pstats
 import sys
 from collections.abc import Callable
 
-from bench.lookup import BIG
+from bench.seed import BIG
 
 
 def bare(statements: list[str]) -> Callable[[], None]:

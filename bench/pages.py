@@ -14,7 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench.lookup import BIG, SMALL
+from bench.lookup import SMALL
+from bench.seed import BIG
 
 
 def cold(fn: Callable[[], Any], side: Any) -> Callable[[], Any]:
