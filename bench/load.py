@@ -29,7 +29,10 @@ VENV_BIN = Path(sys.executable).parent
 def accounts(n: int) -> None:
     from django.contrib.auth.models import Group, User
 
-    support = Group.objects.get(name="support")
+    from voipadmin.core.roles import SUPPORT, ensure_roles
+
+    ensure_roles()
+    support = Group.objects.get(name=SUPPORT)
     for i in range(n):
         user, created = User.objects.get_or_create(username=f"load-{i:02d}")
         if created or not user.has_usable_password():
@@ -48,9 +51,9 @@ def gunicorn(config: str, port: int, env: dict[str, str], log: Path) -> subproce
 
     for _ in range(120):
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code < 500:
                 return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.5)
     proc.kill()
     raise SystemExit(f"gunicorn {config} did not start: see {log}")
@@ -103,8 +106,11 @@ def main() -> int:
     ):
         env.update({"CLOUD_BASE_URL": box.url, "WECHAT_BASE_URL": box.url})
         env.update({"CLOUD_CLIENT_ID": box.client_id, "CLOUD_CLIENT_SECRET": box.client_secret})
-        os.environ.update({k: env[k] for k in ("CLOUD_BASE_URL", "WECHAT_BASE_URL", "CLOUD_CLIENT_ID")})
-        os.environ["CLOUD_CLIENT_SECRET"] = box.client_secret
+        from django.conf import settings
+
+        # The sync pass runs in this process, whose settings were read before the sandbox had a port.
+        for key in ("CLOUD_BASE_URL", "WECHAT_BASE_URL", "CLOUD_CLIENT_ID", "CLOUD_CLIENT_SECRET"):
+            setattr(settings, key, env[key])
         for config in args.configs:
             server = gunicorn(config, args.port, env, Path(tmp) / "gunicorn.log")
             try:
