@@ -14,10 +14,13 @@ of our deep pages' SQL.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+from bench.seed import BIG
 
 
 def deep_url(client: Any, first: str, page: int, per_page: int) -> str:
@@ -63,6 +66,7 @@ def explain_all(fn: Callable[[], Any], table: str) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.lists")
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", BIG))
     parser.add_argument(
         "--devices", type=int, default=1_000_000, help="devices in the data set (seeded once)"
     )
