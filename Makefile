@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench bench-orders bench-reconcile tour lint format messages makemessages migrate clean
+.PHONY: run test bench bench-seed bench-lists bench-lookup bench-pages bench-orders-sql bench-load bench-orders bench-reconcile tour lint format messages makemessages migrate clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -38,12 +38,35 @@ run: migrate
 test: $(STAMP) node_modules/.installed messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Benchmarks on PostgreSQL (never timed tests). /mall/orders/ on 10^6 orders (seeded once into BENCH_DATABASE_URL),
-# then the devices sync and reconciliation over 10^5 sandbox devices on 2 workers (a database of its own + Redis).
-bench: bench-orders bench-reconcile
+# Benchmarks on PostgreSQL + Redis, DEBUG off (never timed tests); each creates its database when missing.
+# The 10^6 data set (bench/seed.py, written by PostgreSQL itself) lives in BENCH_DATABASE_URL, the 10^4 one
+# in BENCH_SMALL_DATABASE_URL; then the load test, /mall/orders/ on its own seed, and the sync and reconciliation.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/voipadmin_bench_big
+BENCH_SMALL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/voipadmin_bench_small
+export BENCH_DATABASE_URL BENCH_SMALL_DATABASE_URL
+
+bench: bench-lists bench-lookup bench-pages bench-orders-sql bench-load bench-orders bench-reconcile
+
+bench-seed: $(STAMP) messages
+	$(PY) -m bench.seed $(BENCH_ARGS)
+
+bench-lists: bench-seed
+	$(PY) -m bench.lists $(BENCH_ARGS)
+
+bench-lookup: bench-seed
+	$(PY) -m bench.lookup
+
+bench-pages: bench-seed
+	$(PY) -m bench.pages
+
+bench-orders-sql: bench-seed
+	$(PY) -m bench.orders_sql --profile
+
+bench-load: bench-seed
+	$(PY) -m bench.load $(BENCH_LOAD_ARGS)
 
 bench-orders: $(STAMP) messages
-	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m bench.mall_orders $(BENCH_ARGS)
+	DATABASE_URL=$${BENCH_ORDERS_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m bench.mall_orders $(BENCH_ARGS)
 
 bench-reconcile: $(STAMP) messages
 	DATABASE_URL=$${BENCH_RECONCILE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voipadmin_bench} \

@@ -14,11 +14,9 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voipadmin.settings")
@@ -27,42 +25,26 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.common import (  # noqa: E402
+    SITES,
+    STATUSES,
+    WEIGHTS,
+    bench_client,
+    explain,
+    get,
+    interleaved,
+    seed_catalog,
+    timed,
+)
 from devices.models import Device, Home  # noqa: E402
 from mall import selectors  # noqa: E402
-from mall.models import CatalogName, Commodity, Mall, Order  # noqa: E402
+from mall.models import Order  # noqa: E402
 from mall.services.upsert import order_day_totals_rebuild, orders_upsert  # noqa: E402
 
-SITES = {"CN": "CNY", "US": "USD"}
-CATALOGS = ["VOIP", "CLOUD_STORAGE", "AI"]
-PRODUCTS = [  # (key, type, catalog, zh name, en name, cents CN, cents US)
-    ("voip-basic", 1, "VOIP", "微信视频通话(VoIP)", "WeChat video call (VoIP)", 990, 199),
-    ("voip-family", 1, "VOIP", "微信视频通话 家庭版", "WeChat video call Family", 16800, 3499),
-    ("cloud-7day", 0, "CLOUD_STORAGE", "7 天事件云存储", "7-day event cloud storage", 1500, 299),
-    ("cloud-30day", 0, "CLOUD_STORAGE", "30 天全天候云存储", "30-day continuous cloud storage", 4500, 699),
-    ("ai-detect", 2, "AI", "AI 智能识别", "AI detection", 600, 99),
-]
-STATUSES = [
-    "created",
-    "pending_audit_paid",
-    "paying",
-    "paid",
-    "delivering",
-    "delivered",
-    "part_delivered",
-    "finished",
-    "canceled",
-    "closed",
-    "refunded",
-]
-WEIGHTS = [6, 1, 2, 10, 2, 3, 1, 55, 8, 7, 5]
 BATCH = 5000
 
 
@@ -77,45 +59,13 @@ def seed(n_orders: int, n_devices: int) -> None:
         for i in range(n_devices)
     ]
     Device.objects.bulk_create(devices, ignore_conflicts=True, batch_size=5000)
-    malls = {}
-    for catalog in CATALOGS:
-        for site, currency in SITES.items():
-            code = f"MALL{catalog[:4]}{site}"
-            malls[(catalog, site)] = code
-            Mall.objects.update_or_create(
-                mall_code=code,
-                site_code=site,
-                defaults={
-                    "shop_code": f"SHOP{site}",
-                    "currency": currency,
-                    "catalog_code": catalog,
-                    "synced_at": now,
-                },
-            )
-    catalog = []
-    for key, ctype, cat, zh, en, cn_cents, us_cents in PRODUCTS:
-        for site in SITES:
-            code, sku = f"CM{key.upper()}{site}", f"SKU{key.upper()}{site}"
-            name = zh if site == "CN" else en
-            Commodity.objects.update_or_create(
-                commodity_code=code,
-                defaults={
-                    "sku_code": sku,
-                    "title": name,
-                    "commodity_type": ctype,
-                    "service_code": key,
-                    "synced_at": now,
-                },
-            )
-            CatalogName.objects.get_or_create(commodity_code=code, sku_code=sku, name=name)
-            cents = cn_cents if site == "CN" else us_cents
-            catalog.append((code, sku, name, ctype, site, malls[(cat, site)], Decimal(cents) / 100))
+    catalog = seed_catalog(now)
     done = Order.objects.count()
     print(f"seeding {n_orders - done} orders (have {done}) ...", flush=True)
     for start in range(done, n_orders, BATCH):
         batch = []
         for n in range(start, min(start + BATCH, n_orders)):
-            code, sku, name, ctype, site, mall, price = rng.choice(catalog)
+            code, sku, name, _type, site, mall, price = rng.choice(catalog)
             created = now - dt.timedelta(
                 seconds=rng.randrange(1, 365 * 86400), milliseconds=rng.randrange(1000)
             )
@@ -166,25 +116,6 @@ def seed(n_orders: int, n_devices: int) -> None:
     print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, int]:
-    with CaptureQueriesContext(connection) as ctx:
-        t0 = time.perf_counter()
-        fn()
-        elapsed = time.perf_counter() - t0
-    return elapsed, len(ctx.captured_queries)
-
-
-def get(client: Client, url: str) -> Callable[[], None]:
-    def call() -> None:
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-        if not response.streaming:
-            response.content  # noqa: B018 -- render it all
-
-    return call
-
-
 def bare_sql(deep: Order | None) -> Callable[[], None]:
     sql = "SELECT order_id, created_at, status, amount_trade, currency FROM mall_order"
     params: list[Any] = []
@@ -201,18 +132,6 @@ def bare_sql(deep: Order | None) -> Callable[[], None]:
     return call
 
 
-def explain(sql_fn: Callable[[], Any]) -> str:
-    with CaptureQueriesContext(connection) as ctx:
-        sql_fn()
-    plans = []
-    with connection.cursor() as cur:
-        for q in ctx.captured_queries:
-            if "mall_order" in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT"):
-                cur.execute("EXPLAIN " + q["sql"])
-                plans.append("\n".join(r[0] for r in cur.fetchall()))
-    return "\n---\n".join(plans)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -225,14 +144,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if Order.objects.count() < args.orders:
         seed(args.orders, args.devices)
-    # The test client's host, without setup_test_environment(): that instruments every template render
-    # (a signal and a context copy per template) and would measure the test harness, not the pages.
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    admin, _ = User.objects.get_or_create(
-        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
-    )
-    client = Client()
-    client.force_login(admin)
+    client = bench_client()
 
     # Page 10,000 of each list at its own page size (or its last page, on a smaller seed).
     total = Order.objects.count()
@@ -252,22 +164,13 @@ def main() -> None:
             "/admin/mall/order/?status__in=paid,refunded&q=%E9%80%9A%E8%AF%9D",
         ),
     }
-    runs: dict[str, list[float]] = {}
-    queries: dict[str, int] = {}
     fns: dict[str, Callable[[], None]] = {}
     for name, (ours, theirs) in cases.items():
         fns[f"ours: {name}"] = get(client, ours)
         fns[f"admin: {name}"] = get(client, theirs)
     fns["sql: first page"] = bare_sql(None)
     fns["sql: page 10,000"] = bare_sql(deep_ours)
-    for fn in fns.values():  # warm caches and connections once
-        fn()
-    for _round in range(args.rounds):
-        for key, fn in fns.items():
-            elapsed, n = timed(fn)
-            runs.setdefault(key, []).append(elapsed)
-            queries[key] = n
-    med = {k: statistics.median(v) * 1000 for k, v in runs.items()}
+    med, queries = interleaved(fns, args.rounds)
     print(
         f"\n/mall/orders/ vs admin changelist, {Order.objects.count():,} orders, median of {args.rounds} (ms)"
     )
@@ -297,7 +200,7 @@ def main() -> None:
     print(f"totals fragment (summary rows, cold cache): {totals_time * 1000:.1f} ms, {totals_q} queries")
     if args.explain:
         for name, (ours, _theirs) in cases.items():
-            print(f"\n== plan: {name}\n{explain(get(client, ours))}")
+            print(f"\n== plan: {name}\n{explain(get(client, ours), 'mall_order')}")
 
 
 if __name__ == "__main__":

@@ -25,19 +25,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-
-def _ensure_database(url: str) -> None:
-    """Create the PostgreSQL database of ``url`` if it does not exist (needs the server's ``postgres`` db)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
+from bench.common import ensure_database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             "bench.reconcile needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…", file=sys.stderr
         )
         return 2
-    _ensure_database(db_url)
+    ensure_database(db_url)
 
     from tests.fixtures.sandbox import start_sandbox
 

@@ -10,17 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from mall.models import Commodity, CommodityPrice, Mall, Order, OrderLine, Subscription
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from voipadmin.core.admin import ReadOnlyAdmin
 
 
 class OrderLineInline(admin.TabularInline):

@@ -104,7 +104,16 @@ def keyset_page(
         rows.reverse()
 
     def at(row: Any, direction: Direction) -> str:
-        return encode(Cursor(getattr(row, time_field), str(getattr(row, key_field)), direction), salt=salt)
+        # A lean list pages over .values() dicts, a detailed one over model instances.
+        t, k = (
+            (row[time_field], row[key_field])
+            if isinstance(row, dict)
+            else (
+                getattr(row, time_field),
+                getattr(row, key_field),
+            )
+        )
+        return encode(Cursor(t, str(k), direction), salt=salt)
 
     older = more if not going_back else True
     newer = cursor is not None and (not going_back or more)

@@ -160,10 +160,27 @@ def _order_search(q: str) -> Q:
     return match
 
 
+# What a row of the orders list shows: fetched as dicts, no Order instance per row.
+ORDER_ROW_FIELDS = (
+    "order_id",
+    "created_at",
+    "status",
+    "commodity_name",
+    "commodity_code",
+    "line_count",
+    "amount_origin",
+    "amount_trade",
+    "currency",
+    "mall_code",
+    "site_code",
+    "device_id",
+)
+
+
 def order_page(*, filters: dict[str, Any], per_page: int = PER_PAGE) -> keyset.KeysetPage:
     # The device's name by a join, not select_related: a list row needs one column, not a Device instance.
-    qs = order_list(filters=filters).annotate(
-        device_name=F("device__name"), device_seen=F("device__synced_at")
+    qs = order_list(filters=filters).values(
+        *ORDER_ROW_FIELDS, device_name=F("device__name"), device_seen=F("device__synced_at")
     )
     return keyset.keyset_page(
         qs,

@@ -67,7 +67,14 @@ def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
     filters = OrderFilter(request=request)
-    context = {"filter": filters, "form": filters.form, "page": None, "list_url": request.path}
+    # Each row links to its order and device: the URL prefixes once, not a reverse() per row.
+    context = {
+        "filter": filters,
+        "form": filters.form,
+        "page": None,
+        "list_url": request.path,
+        "device_url": reverse("devices:device-list"),
+    }
     if not filters.is_valid():
         return render_list(request, "mall/order_list.html", "order-table", context, status=400)
     data = filters.cleaned_data

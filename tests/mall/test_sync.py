@@ -100,9 +100,9 @@ def test_the_filtered_count_equals_the_clouds_count_per_status(
             form = OrderFilter(params).form
             assert form.is_valid()
             page = selectors.order_page(filters=form.cleaned_data)
-            seen += [o.order_id for o in page]
-            assert all(o.status in chosen for o in page)
-            assert all(o.order_id in html for o in page)
+            seen += [o["order_id"] for o in page]
+            assert all(o["status"] in chosen for o in page)
+            assert all(o["order_id"] in html for o in page)
             if not page.next_cursor:
                 break
             params = {"status": chosen, "cursor": page.next_cursor}

@@ -119,7 +119,7 @@ def test_keyset_walks_every_filtered_order_once_and_back(viewer_client: Client, 
         cursor = decode(pages[-1].next_cursor, salt=selectors.ORDER_CURSOR_SALT) if pages else None
         page = selectors.order_page(filters={**params, "cursor": cursor})
         pages.append(page)
-        seen += [o.order_id for o in page]
+        seen += [o["order_id"] for o in page]
         if not page.next_cursor:
             break
     expected = list(
@@ -134,7 +134,7 @@ def test_keyset_walks_every_filtered_order_once_and_back(viewer_client: Client, 
     form = OrderFilter({"status": ["paid", "refunded"], "cursor": pages[1].prev_cursor}).form
     assert form.is_valid(), form.errors
     back = selectors.order_page(filters=form.cleaned_data)
-    assert [o.order_id for o in back] == [o.order_id for o in pages[0]]
+    assert [o["order_id"] for o in back] == [o["order_id"] for o in pages[0]]
 
 
 def test_search_by_order_id_and_by_chinese_commodity_name(viewer_client: Client, mirror: dict) -> None:
@@ -195,6 +195,18 @@ def test_a_truncated_cursor_is_a_400(viewer_client: Client, mirror: dict) -> Non
         response = viewer_client.get(ORDERS, {"cursor": raw})
         assert response.status_code == 400
         assert "not valid" in response.content.decode() or "无效" in response.content.decode()
+
+
+def test_the_htmx_fragment_carries_no_layout_and_no_navigation(
+    viewer_client: Client, mirror: dict, django_assert_max_num_queries
+) -> None:
+    """The swapped fragment is the table and its pager: no document, header, main navigation or stylesheet."""
+    with django_assert_max_num_queries(8):
+        fragment = viewer_client.get(ORDERS, {"status": "paid"}, **HTMX).content.decode()
+    assert fragment.lstrip().startswith('<div id="order-table">')
+    for layout in ("<html", "<head", "<body", 'class="topbar"', '<nav aria-label="Main"', "<link rel", "<h1"):
+        assert layout not in fragment, layout
+    assert fragment.count("<tr>") >= 2
 
 
 def test_a_hostile_search_is_escaped(viewer_client: Client, mirror: dict) -> None:

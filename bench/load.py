@@ -1,0 +1,181 @@
+"""Load test: gunicorn on PostgreSQL + Redis at full size, DEBUG off, 50 logged-in users for 60 s (Locust).
+
+    python -m bench.load [--database postgres://…/voipadmin_bench_big] [--configs sync:5 gthread:2x8]
+
+For each gunicorn configuration, two runs: (a) each user pausing 1 s between pages while a devices sync pass
+runs against the sandbox (``python -m sandbox``, started as tests/fixtures/sandbox.py does): target 0 errors and
+p95 < 300 ms; (b) no pause, saturation: requests/s, p50/p95/p99, 0 errors. The load generator runs on the same
+machine as the server (say so when reporting: it takes its share of the cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.seed import BIG
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def accounts(n: int) -> None:
+    from django.contrib.auth.models import Group, User
+
+    from voipadmin.core.roles import SUPPORT, ensure_roles
+
+    ensure_roles()
+    support = Group.objects.get(name=SUPPORT)
+    for i in range(n):
+        user, created = User.objects.get_or_create(username=f"load-{i:02d}")
+        if created or not user.has_usable_password():
+            user.set_password("load-test-password")
+            user.save()
+        user.groups.add(support)
+
+
+def gunicorn(config: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    kind, _, shape = config.partition(":")
+    workers, _, threads = shape.partition("x")
+    cmd = [str(VENV_BIN / "gunicorn"), "voipadmin.wsgi", "-b", f"127.0.0.1:{port}", "-w", workers]
+    cmd += ["-k", kind] + (["--threads", threads] if threads else [])
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)  # noqa: S603 -- our venv's own command
+    import requests
+
+    for _ in range(120):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code < 500:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit(f"gunicorn {config} did not start: see {log}")
+
+
+def locust(port: int, users: int, seconds: int, pause: float, out: Path, env: dict[str, str]) -> dict:
+    env = {**env, "LOAD_PAUSE": str(pause), "LOAD_USERS": str(users)}
+    cmd = [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
+    cmd += ["--host", f"http://127.0.0.1:{port}", "--users", str(users), "--spawn-rate", str(users)]
+    cmd += ["--run-time", f"{seconds}s", "--csv", str(out), "--only-summary", "--loglevel", "WARNING"]
+    subprocess.run(cmd, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    with open(f"{out}_stats.csv") as f:
+        rows = {r["Name"]: r for r in csv.DictReader(f)}
+    total = rows["Aggregated"]
+    return {
+        "requests": int(total["Request Count"]),
+        "errors": int(total["Failure Count"]),
+        "rps": float(total["Requests/s"]),
+        "p50": float(total["50%"]),
+        "p95": float(total["95%"]),
+        "p99": float(total["99%"]),
+        "by_name": {k: (float(v["50%"]), float(v["95%"])) for k, v in rows.items() if k != "Aggregated"},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load")
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", BIG))
+    parser.add_argument("--devices", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--configs", nargs="+", default=["sync:5", "gthread:2x8"])
+    parser.add_argument("--port", type=int, default=8791)
+    args = parser.parse_args()
+
+    from bench.common import django_setup
+
+    django_setup(args.database)
+    from bench.common import verdicts
+    from bench.seed import seed
+    from tests.fixtures.sandbox import start_sandbox
+
+    seed(args.devices)
+    accounts(args.users)
+    env = {**os.environ, "LOAD_DEVICES": str(args.devices), "CONN_MAX_AGE": "60"}
+    results = []
+    with (
+        tempfile.TemporaryDirectory(prefix="voipadmin-load-") as tmp,
+        start_sandbox(Path(tmp), homes=500) as box,
+    ):
+        env.update({"CLOUD_BASE_URL": box.url, "WECHAT_BASE_URL": box.url})
+        env.update({"CLOUD_CLIENT_ID": box.client_id, "CLOUD_CLIENT_SECRET": box.client_secret})
+        from django.conf import settings
+
+        # The sync pass runs in this process, whose settings were read before the sandbox had a port.
+        for key in ("CLOUD_BASE_URL", "WECHAT_BASE_URL", "CLOUD_CLIENT_ID", "CLOUD_CLIENT_SECRET"):
+            setattr(settings, key, env[key])
+        for config in args.configs:
+            server = gunicorn(config, args.port, env, Path(tmp) / "gunicorn.log")
+            try:
+                for label, pause in (("a: 1 s pauses + sync", 1.0), ("b: no pause", 0.0)):
+                    syncing = _sync_in_background() if pause else None
+                    out = locust(
+                        args.port, args.users, args.seconds, pause, Path(tmp) / f"{config}-{pause}", env
+                    )
+                    passes = syncing.join_and_count() if syncing else 0
+                    results.append((config, label, out, passes))
+                    print(
+                        f"{config:12} {label:22} {out['requests']:7,} req {out['rps']:7.1f}/s  p50 {out['p50']:5.0f}"
+                        f"  p95 {out['p95']:5.0f}  p99 {out['p99']:5.0f} ms  errors {out['errors']}"
+                        + (f"  sync passes {passes}" if syncing else ""),
+                        flush=True,
+                    )
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    targets = []
+    for config, label, out, _passes in results:
+        if label.startswith("a"):
+            targets.append(
+                (
+                    f"{config} {label}: 0 errors, p95 {out['p95']:.0f} ms < 300",
+                    out["errors"] == 0 and out["p95"] < 300,
+                )
+            )
+        else:
+            targets.append((f"{config} {label}: 0 errors at {out['rps']:.0f} req/s", out["errors"] == 0))
+    print(
+        "\nload generator: Locust on the same machine as gunicorn and PostgreSQL", f"({os.cpu_count()} cores)"
+    )
+    return 0 if verdicts(targets) else 1
+
+
+class _Syncing:
+    """Full devices sync passes against the sandbox, one after another, until the run's minute is over."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.passes = 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        from django.db import close_old_connections
+
+        from devices.services.sync import devices_sync
+
+        while not self.stop.is_set():
+            devices_sync(full=True, trigger="command")
+            self.passes += 1
+            close_old_connections()
+
+    def join_and_count(self) -> int:
+        self.stop.set()
+        self.thread.join(timeout=600)
+        return self.passes
+
+
+def _sync_in_background() -> _Syncing:
+    syncing = _Syncing()
+    syncing.thread.start()
+    return syncing
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Benchmark of the support lookup (/search/?q=) at 10^4 and at 10^6 rows, side by side in one run.
+
+    python -m bench.lookup [--small postgres://…/voipadmin_bench_small] [--big postgres://…/voipadmin_bench_big]
+
+Both databases are seeded by bench/seed.py when they lack their sizes. Each round asks both of an exact device
+id, an exact order id, an openId and a name; an exact id answers with the redirect to its page (timed as such).
+Target: every case at 10^6 within 1.5x of the same case at 10^4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from urllib.parse import quote
+
+from bench.seed import BIG
+
+SMALL = "postgres://postgres@127.0.0.1:5432/voipadmin_bench_small"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.lookup")
+    parser.add_argument("--small", default=os.environ.get("BENCH_SMALL_DATABASE_URL", SMALL))
+    parser.add_argument("--big", default=os.environ.get("BENCH_DATABASE_URL", BIG))
+    parser.add_argument("--small-devices", type=int, default=10_000)
+    parser.add_argument("--devices", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args()
+
+    from bench.common import django_setup
+
+    django_setup(args.big)
+    from bench.common import Side, get, interleaved, verdicts
+    from bench.seed import TARGET_DEVICE, device_id, open_id, seed
+    from mall.models import Order
+
+    sides = {}
+    for label, url, size in (("10^4", args.small, args.small_devices), ("10^6", args.big, args.devices)):
+        side = Side(label, url)
+        seed(size)
+        order = Order.objects.filter(device_id=TARGET_DEVICE).values_list("pk", flat=True).first()
+        sides[label] = (side, order)
+    cases = {
+        "device id": lambda order: f"/search/?q={device_id(4242)}",
+        "order id": lambda order: f"/search/?q={order}",
+        "openId": lambda order: f"/search/?q={open_id(42)}",
+        "name 王伟": lambda order: f"/search/?q={quote('王伟')}",
+    }
+    fns = {}
+    for case, url in cases.items():
+        for label, (side, order) in sides.items():
+            fns[f"{label}: {case}"] = side.call(get(side.client, url(order), ok=(200, 302)))
+    med, queries = interleaved(fns, args.rounds)
+    print(f"\n/search/?q= at 10^4 and 10^6 rows, median of {args.rounds} interleaved rounds (ms)")
+    print(f"{'case':12} {'10^4':>8} {'q':>3} {'10^6':>9} {'q':>3} {'10^6/10^4':>10}")
+    targets = []
+    for case in cases:
+        small, big = med[f"10^4: {case}"], med[f"10^6: {case}"]
+        print(
+            f"{case:12} {small:8.1f} {queries['10^4: ' + case]:3d} {big:9.1f} {queries['10^6: ' + case]:3d}"
+            f" {big / small:9.2f}x"
+        )
+        targets.append(
+            (f"lookup by {case}: 10^6 within 1.5x of 10^4 ({big / small:.2f}x)", big / small <= 1.5)
+        )
+    return 0 if verdicts(targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
