@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from devices.forms import ID_PATTERN
 from devices.models import Device, Home, ReconciliationItem
-from voipadmin.core.clients.enums import VAS_TYPE_LABELS
+from voipadmin.core.enums import VAS_TYPE_LABELS
 from voipadmin.core.filters import IntegerFilter, ListFilterSet, RegexFilter, SearchFilter, any_choice
 
 

@@ -1,4 +1,4 @@
-"""What the mall adds to the cloud's enumerations (voipadmin.core.clients.enums holds the codes and their labels):
+"""What the mall adds to the cloud's enumerations (voipadmin.core.enums holds the codes and their labels):
 how a status reads at a glance, and which catalog and service category a commodity type belongs to."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from voipadmin.core.clients import enums as cloud
+from voipadmin.core import enums as cloud
 
 ORDER_STATUS_LABELS = cloud.ORDER_STATUS_LABELS
 SUBSCRIPTION_STATUS_LABELS = cloud.SUBSCRIPTION_STATUS_LABELS

@@ -16,10 +16,10 @@ from mall.filters import OrderFilter, SubscriptionFilter
 from mall.forms import TestPurchaseForm
 from mall.models import CommodityPrice
 from mall.services.purchase import ACTION, purchase_params, test_purchase_make
-from voipadmin.core.clients.enums import CategoryCode, label_of
 from voipadmin.core.cloudwrite import WriteResult
 from voipadmin.core.confirm import confirm_step, confirmed, write_status
 from voipadmin.core.csvstream import csv_response
+from voipadmin.core.enums import CategoryCode, label_of
 from voipadmin.core.paging import mark_error_fragment, paginate, render_list
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from voipadmin.core.clients import enums
+from voipadmin.core import enums
 
 register = template.Library()
 

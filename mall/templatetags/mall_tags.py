@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from mall import enums
 from mall.money import money_text
 from voipadmin.core import confirm
-from voipadmin.core.clients import enums as cloud
+from voipadmin.core import enums as cloud
 
 register = template.Library()
 

@@ -9,14 +9,6 @@ from decimal import Decimal
 import pytest
 
 from tests.clients.conftest import CloudRig, VoipDevice, find_voip_device
-from voipadmin.core.clients.enums import (
-    AuthTag,
-    CategoryCode,
-    CommodityType,
-    OrderStatus,
-    PeriodUnit,
-    VasType,
-)
 from voipadmin.core.clients.errors import (
     DeviceNotFound,
     ExchangeCodeExpired,
@@ -40,6 +32,14 @@ from voipadmin.core.clients.models import (
     Subscription,
     VoipAuthorization,
     WxUserInfo,
+)
+from voipadmin.core.enums import (
+    AuthTag,
+    CategoryCode,
+    CommodityType,
+    OrderStatus,
+    PeriodUnit,
+    VasType,
 )
 
 CATALOG_BY_TYPE = {0: "CLOUD_STORAGE", 1: "VOIP", 2: "AI"}

@@ -13,19 +13,6 @@ from hypothesis import strategies as st
 
 from voipadmin.core.clients import _parse
 from voipadmin.core.clients.cloud import RESULTS, parse_result
-from voipadmin.core.clients.enums import (
-    UNVERIFIED,
-    CommodityType,
-    OrderStatus,
-    PaidProvider,
-    PeriodUnit,
-    RegularUnit,
-    ServiceTag,
-    SubscriptionStatus,
-    TargetUrlType,
-    VasType,
-    label_of,
-)
 from voipadmin.core.clients.errors import CloudBadResponse
 from voipadmin.core.clients.models import (
     Commodity,
@@ -44,6 +31,19 @@ from voipadmin.core.clients.models import (
     VoipAuthorization,
     VoipAuthUser,
     WxUserInfo,
+)
+from voipadmin.core.enums import (
+    UNVERIFIED,
+    CommodityType,
+    OrderStatus,
+    PaidProvider,
+    PeriodUnit,
+    RegularUnit,
+    ServiceTag,
+    SubscriptionStatus,
+    TargetUrlType,
+    VasType,
+    label_of,
 )
 
 HERE = Path(__file__).parent

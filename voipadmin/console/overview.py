@@ -31,8 +31,8 @@ from mall.enums import ORDER_STATUS_TONE
 from mall.models import OrderDayTotal, Subscription
 from mall.money import money_text
 from mall.selectors import MIRROR_VERSION_KEY
-from voipadmin.core.clients.enums import OrderStatus, SubscriptionStatus
-from voipadmin.core.clients.enums import label_of as cloud_label
+from voipadmin.core.enums import OrderStatus, SubscriptionStatus
+from voipadmin.core.enums import label_of as cloud_label
 from voipadmin.core.models import SyncRun
 
 TTL = 60

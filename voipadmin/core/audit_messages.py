@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from voipadmin.core.clients.enums import OrderStatus
+from voipadmin.core.enums import OrderStatus
 
 # What an action does, as the object of a sentence ("Done: …", "This will …").
 ACTION_PHRASES: dict[str, Any] = {

@@ -40,7 +40,6 @@ from voipadmin.core.clients._http import (
     timeouts,
 )
 from voipadmin.core.clients._parse import Malformed, Obj
-from voipadmin.core.clients.enums import AuthTag, CategoryCode, OrderStatus
 from voipadmin.core.clients.errors import (
     BadResponse,
     CloudBadResponse,
@@ -72,6 +71,7 @@ from voipadmin.core.clients.models import (
     VoipAuthUser,
     WxUserInfo,
 )
+from voipadmin.core.enums import AuthTag, CategoryCode, OrderStatus
 
 log = logging.getLogger("voipadmin.core.clients.cloud")
 

@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 from voipadmin.core.clients._parse import Malformed, Obj, to_enum, to_str
-from voipadmin.core.clients.enums import (
+from voipadmin.core.clients.errors import BadResponse
+from voipadmin.core.enums import (
     CommodityType,
     OptionType,
     OrderCommodityType,
@@ -30,7 +31,6 @@ from voipadmin.core.clients.enums import (
     TargetUrlType,
     VasType,
 )
-from voipadmin.core.clients.errors import BadResponse
 
 T = TypeVar("T")
 

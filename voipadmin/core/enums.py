@@ -1,4 +1,7 @@
-"""The cloud's enumerations with readable labels; an unseen value reads "unknown (N)", never a crash.
+"""The business's codes (service types, order and subscription states, auth tags …) with readable labels.
+
+One module every part shares: the clients parse wire values into these types, the apps filter and count by them,
+the pages show their labels. An unseen value reads "unknown (N)", never a crash.
 
 Which values the vendor documents and which are ours is listed in docs/cloud-api.md ("Enumerations").
 
