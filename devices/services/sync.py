@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Count, Model, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from devices.models import (
@@ -555,9 +556,28 @@ def _devices_pass(client: CloudClient, p: SyncPass) -> None:
             changed = sync_device_list_per_home(client, [h for h in stored if h not in retry_homes], now, p)
         device_ids += changed
     sync_details(client, [*p.retry(SyncFailure.Scope.DEVICE), *device_ids], now, p)
+    home_device_counts_keep()
     if p.notes:
         p.tally.add("homes_stored", Home.objects.count())
         p.tally.add("devices_stored", Device.objects.count())
+
+
+def home_device_counts_keep(*, homes: list[str] | None = None) -> int:
+    """Keep each home's ``device_count`` (the homes list shows it without counting per request).
+
+    One grouped pass over the devices, writing only the homes whose count changed; ``homes`` narrows it to a
+    few (a refresh). Returns how many homes changed.
+    """
+    counted = (
+        Device.objects.filter(home=OuterRef("pk"))
+        .order_by()
+        .values("home")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    fresh = Coalesce(Subquery(counted), 0)
+    qs = Home.objects.all() if homes is None else Home.objects.filter(pk__in=homes)
+    return qs.exclude(device_count=fresh).update(device_count=fresh)
 
 
 def device_refresh(*, device_id: str, client: CloudClient | None = None) -> Device:
@@ -595,4 +615,5 @@ def home_refresh(*, owner_id: str, client: CloudClient) -> Home:
         )
         _write_devices({item.id: _device_values(item, owner_id) for item in items}, now, tally)
         store_details_batch(details, now, tally)
+        home_device_counts_keep(homes=[owner_id])
     return Home.objects.get(pk=owner_id)
