@@ -71,7 +71,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
         "can_bulk": valid and request.user.has_perm("voipadmin.run_safe_fixes"),
         "can_reconcile": request.user.has_perm("voipadmin.start_reconciliation"),
         "bulk_query": query.urlencode(),
-        "matching": page.total if page else None,  # the pager's own total, kept or estimated
+        "matching": page.total if page is not None else None,  # the pager's own total, kept or estimated
         "bulk_cap": MAX_SELECTION,
     }
     return render_list(
