@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from devices import selectors
 from devices.forms import ID_PATTERN
 from devices.models import Device, Home, ReconciliationItem
 from voipadmin.core.enums import VAS_TYPE_LABELS
@@ -13,12 +14,14 @@ from voipadmin.core.filters import IntegerFilter, ListFilterSet, RegexFilter, Se
 
 class HomeFilter(ListFilterSet):
     model = Home
+    keyset = selectors.HOME_PAGES
 
     q = SearchFilter(label=_("Home id or name"), method="filter_nothing")
 
 
 class DeviceFilter(ListFilterSet):
     model = Device
+    keyset = selectors.DEVICE_PAGES
 
     q = SearchFilter(label=_("Id, name or UUID"), method="filter_nothing")
     vas_type = django_filters.TypedChoiceFilter(
@@ -44,6 +47,7 @@ class DeviceFilter(ListFilterSet):
 
 class ReconciliationItemFilter(ListFilterSet):
     model = ReconciliationItem
+    keyset = selectors.RECONCILIATION_ITEM_PAGES
 
     outcome = django_filters.ChoiceFilter(
         label=_("Outcome"),

@@ -20,12 +20,15 @@ class Home(models.Model):
     geo_name = models.CharField(_("location"), max_length=200, blank=True)
     cloud_modified_at = models.DateTimeField(_("changed in the cloud"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last synced"), db_index=True)
+    # Kept by the devices sync (devices/services/sync.py), so the homes list never counts devices per request.
+    device_count = models.PositiveIntegerField(_("devices"), default=0)
 
     class Meta:
         ordering = ["name", "owner_id"]
         verbose_name = _("home")
         verbose_name_plural = _("homes")
-        indexes = [models.Index(fields=["name"], name="home_name")]
+        # The list's keyset order (devices/selectors.py HOME_PAGES); the name search has its trigram index.
+        indexes = [models.Index(fields=["name", "owner_id"], name="home_name_keyset")]
 
     def __str__(self) -> str:
         return self.name or self.owner_id
@@ -116,7 +119,12 @@ class Device(models.Model):
         ordering = ["name", "device_id"]
         verbose_name = _("device")
         verbose_name_plural = _("devices")
-        indexes = [models.Index(fields=["name"], name="device_name")]
+        # The lists' keyset order (devices/selectors.py), alone and after each filter that is a column.
+        indexes = [
+            models.Index(fields=["name", "device_id"], name="device_name_keyset"),
+            models.Index(fields=["home", "name", "device_id"], name="device_home_keyset"),
+            models.Index(fields=["voip_capable", "name", "device_id"], name="device_voip_keyset"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.device_id

@@ -18,20 +18,31 @@ from devices.models import (
     ReconciliationRun,
     VoipAuthState,
 )
+from voipadmin.core.keyset import Keyset
+
+# Each list's order, served by a composite index ending in the primary key (devices/models.py).
+HOME_PAGES = Keyset("homes", ("name", "owner_id"))
+DEVICE_PAGES = Keyset("devices", ("name", "device_id"))
+HOME_DEVICE_PAGES = Keyset("home-devices", ("name", "device_id"))
+RECONCILIATION_RUN_PAGES = Keyset("reconciliation-runs", ("-started_at", "-id"))
+RECONCILIATION_ITEM_PAGES = Keyset("reconciliation-items", ("device_id", "id"))
+
+# A name search is ``icontains``, which PostgreSQL runs as ``UPPER(name::text) LIKE UPPER('%q%')``: the trigram
+# index on that same expression serves it (devices/migrations/0007_name_trigram.py).
 
 # The most devices one bulk action covers (devices/reconciliation/bulk.py); the devices list says so.
 MAX_SELECTION = 5000
 
 
 def home_list(*, filters: dict[str, Any]) -> QuerySet[Home]:
-    qs = Home.objects.annotate(device_count=Count("devices"))
+    qs = Home.objects.all()
     if q := filters.get("q"):
         qs = qs.filter(Q(owner_id=q) | Q(name__icontains=q))
-    return qs.order_by("name", "owner_id")
+    return qs.order_by(*HOME_PAGES.order)
 
 
 def home_devices(*, home: Home) -> QuerySet[Device]:
-    return Device.objects.filter(home=home).select_related("voip_auth").order_by("name", "device_id")
+    return Device.objects.filter(home=home).select_related("voip_auth").order_by(*HOME_DEVICE_PAGES.order)
 
 
 def auth_state_q(state: str) -> Q:
@@ -64,7 +75,7 @@ def device_list(*, filters: dict[str, Any]) -> QuerySet[Device]:
             device=OuterRef("pk"), is_permanent=False, end_at__gte=now, end_at__lte=now + timedelta(days=days)
         )
         qs = qs.filter(Exists(ending))
-    return qs.order_by("name", "device_id")
+    return qs.order_by(*DEVICE_PAGES.order)
 
 
 def device_services(*, device: Device) -> list[DeviceService]:
@@ -101,7 +112,7 @@ def reconciliation_runs() -> QuerySet[ReconciliationRun]:
     return (
         ReconciliationRun.objects.select_related("requested_by")
         .defer("errors")
-        .order_by("-started_at", "-id")
+        .order_by(*RECONCILIATION_RUN_PAGES.order)
     )
 
 
@@ -112,4 +123,4 @@ def reconciliation_items(*, run: ReconciliationRun, filters: dict[str, Any]) -> 
         qs = qs.filter(outcome=outcome)
     if device := filters.get("device"):
         qs = qs.filter(device_id__startswith=device)
-    return qs.order_by("device_id")
+    return qs.order_by(*RECONCILIATION_ITEM_PAGES.order)

@@ -19,8 +19,9 @@ from devices.models import Device, Home
 from devices.services import fixes
 from voipadmin.core.cloudwrite import WriteResult
 from voipadmin.core.confirm import confirm_step, confirmed, write_status
+from voipadmin.core.keyset import PageForm
 from voipadmin.core.models import AuditEvent
-from voipadmin.core.paging import mark_error_fragment, paginate, render_list
+from voipadmin.core.paging import mark_error_fragment, render_list
 
 
 def get_device(request: HttpRequest, device_id: str) -> Device:
@@ -32,11 +33,12 @@ def get_device(request: HttpRequest, device_id: str) -> Device:
 def home_list(request: HttpRequest) -> HttpResponse:
     filters = HomeFilter(request=request)
     valid = filters.is_valid()
-    homes = selectors.home_list(filters=filters.cleaned_data)
+    data = filters.cleaned_data
+    homes = selectors.home_list(filters=data)
     context = {
         "filter": filters,
         "form": filters.form,
-        "page": paginate(request, homes if valid else homes[:0]),
+        "page": selectors.HOME_PAGES.page(homes, cursor=data["cursor"], total=True) if valid else None,
     }
     return render_list(request, "devices/home_list.html", "home-table", context, status=200 if valid else 400)
 
@@ -44,18 +46,25 @@ def home_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home_detail(request: HttpRequest, owner_id: str) -> HttpResponse:
     home = get_object_or_404(Home, pk=owner_id)
-    context = {"home": home, "page": paginate(request, selectors.home_devices(home=home))}
-    return render_list(request, "devices/home_detail.html", "device-table", context)
+    form = PageForm(request.GET, keyset=selectors.HOME_DEVICE_PAGES)
+    valid = form.is_valid()
+    devices = selectors.home_devices(home=home)
+    page = selectors.HOME_DEVICE_PAGES.page(devices, cursor=form.cleaned_data["cursor"]) if valid else None
+    context = {"home": home, "page": page, "page_form": form}
+    return render_list(
+        request, "devices/home_detail.html", "device-table", context, status=200 if valid else 400
+    )
 
 
 @require_GET
 def device_list(request: HttpRequest) -> HttpResponse:
     filters = DeviceFilter(request=request)
     valid = filters.is_valid()
-    devices = selectors.device_list(filters=filters.cleaned_data)
-    page = paginate(request, devices if valid else devices[:0])
+    data = filters.cleaned_data
+    devices = selectors.device_list(filters=data)
+    page = selectors.DEVICE_PAGES.page(devices, cursor=data["cursor"], total=True) if valid else None
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
     context = {
         "filter": filters,
         "form": filters.form,
@@ -63,7 +72,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
         "can_bulk": valid and request.user.has_perm("voipadmin.run_safe_fixes"),
         "can_reconcile": request.user.has_perm("voipadmin.start_reconciliation"),
         "bulk_query": query.urlencode(),
-        "matching": page.paginator.count,  # the pager's own COUNT, no other query
+        "matching": page.total if page is not None else None,  # the pager's own total, kept or estimated
         "bulk_cap": selectors.MAX_SELECTION,
     }
     return render_list(

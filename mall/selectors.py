@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from devices.models import Device
-from mall import keyset
 from mall.models import (
     CatalogName,
     Commodity,
@@ -27,11 +26,15 @@ from mall.models import (
     ServiceIntroItem,
     Subscription,
 )
+from voipadmin.core.keyset import Keyset, KeysetPage
 from voipadmin.core.selectors import local_days_q
 
 PER_PAGE = 50
-ORDER_CURSOR_SALT = "mall.orders.cursor"
-SUBSCRIPTION_CURSOR_SALT = "mall.subscriptions.cursor"
+# Newest first; each order is served by a composite index ending in these fields (mall/models.py).
+ORDER_PAGES = Keyset("orders", ("-created_at", "-order_id"))
+SUBSCRIPTION_PAGES = Keyset("subscriptions", ("-order_created_at", "-subscribe_id"))
+COMMODITY_PAGES = Keyset("commodities", ("commodity_type", "title", "commodity_code"))
+COMMODITY_DEVICE_PAGES = Keyset("commodity-devices", ("name", "device_id"))
 # Bumped by every sync that wrote orders: cached totals of the old mirror are never served again.
 MIRROR_VERSION_KEY = "mall:orders:version"
 TOTALS_TTL = 300
@@ -75,7 +78,7 @@ def commodity_list() -> QuerySet[Commodity]:
         .prefetch_related(
             Prefetch("prices", queryset=CommodityPrice.objects.order_by("option_type", "option_no"))
         )
-        .order_by("commodity_type", "title", "commodity_code")
+        .order_by(*COMMODITY_PAGES.order)
     )
 
 
@@ -85,7 +88,7 @@ def commodity_devices(*, commodity: Commodity) -> QuerySet[Device]:
             Exists(DeviceCommodity.objects.filter(device=OuterRef("pk"), commodity=commodity))
         )
         .select_related("home")
-        .order_by("name", "device_id")
+        .order_by(*COMMODITY_DEVICE_PAGES.order)
     )
 
 
@@ -177,24 +180,17 @@ ORDER_ROW_FIELDS = (
 )
 
 
-def order_page(*, filters: dict[str, Any], per_page: int = PER_PAGE) -> keyset.KeysetPage:
+def order_page(*, filters: dict[str, Any], per_page: int = PER_PAGE) -> KeysetPage:
     # The device's name by a join, not select_related: a list row needs one column, not a Device instance.
     qs = order_list(filters=filters).values(
         *ORDER_ROW_FIELDS, device_name=F("device__name"), device_seen=F("device__synced_at")
     )
-    return keyset.keyset_page(
-        qs,
-        time_field="created_at",
-        key_field="order_id",
-        cursor=filters.get("cursor"),
-        salt=ORDER_CURSOR_SALT,
-        per_page=per_page,
-    )
+    return ORDER_PAGES.page(qs, cursor=filters.get("cursor"), per_page=per_page)
 
 
 def order_cursor_at(order: Order) -> str:
     """The cursor of the page that starts just after ``order`` (the benchmark jumps deep with it)."""
-    return keyset.encode(keyset.Cursor(order.created_at, order.order_id, "next"), salt=ORDER_CURSOR_SALT)
+    return ORDER_PAGES.cursor_at(order)
 
 
 def order_detail(*, order_id: str) -> Order | None:
@@ -282,13 +278,10 @@ def subscription_list(*, filters: dict[str, Any]) -> QuerySet[Subscription]:
     return qs.filter(local_days_q("order_created_at", filters.get("from"), filters.get("to")))
 
 
-def subscription_page(*, filters: dict[str, Any], per_page: int = PER_PAGE) -> keyset.KeysetPage:
-    return keyset.keyset_page(
+def subscription_page(*, filters: dict[str, Any], per_page: int = PER_PAGE) -> KeysetPage:
+    return SUBSCRIPTION_PAGES.page(
         subscription_list(filters=filters).select_related("device"),
-        time_field="order_created_at",
-        key_field="subscribe_id",
         cursor=filters.get("cursor"),
-        salt=SUBSCRIPTION_CURSOR_SALT,
         per_page=per_page,
     )
 

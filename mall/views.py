@@ -20,24 +20,39 @@ from voipadmin.core.cloudwrite import WriteResult
 from voipadmin.core.confirm import confirm_step, confirmed, write_status
 from voipadmin.core.csvstream import csv_response
 from voipadmin.core.enums import CategoryCode, label_of
-from voipadmin.core.paging import mark_error_fragment, paginate, render_list
+from voipadmin.core.keyset import PageForm
+from voipadmin.core.paging import mark_error_fragment, render_list
 
 
 # -- catalog -------------------------------------------------------------------------------------------------
 @require_GET
 def commodity_list(request: HttpRequest) -> HttpResponse:
-    context = {"page": paginate(request, selectors.commodity_list())}
-    return render_list(request, "mall/commodity_list.html", "commodity-table", context)
+    form = PageForm(request.GET, keyset=selectors.COMMODITY_PAGES)
+    valid = form.is_valid()
+    page = (
+        selectors.COMMODITY_PAGES.page(selectors.commodity_list(), cursor=form.cleaned_data["cursor"])
+        if valid
+        else None
+    )
+    context = {"page": page, "page_form": form}
+    return render_list(
+        request, "mall/commodity_list.html", "commodity-table", context, status=200 if valid else 400
+    )
 
 
 @require_GET
 def commodity_detail(request: HttpRequest, commodity_code: str) -> HttpResponse:
     commodity = get_object_or_404(selectors.commodity_list(), pk=commodity_code)
-    context = {
-        "commodity": commodity,
-        "page": paginate(request, selectors.commodity_devices(commodity=commodity)),
-    }
-    return render_list(request, "mall/commodity_detail.html", "device-table", context)
+    form = PageForm(request.GET, keyset=selectors.COMMODITY_DEVICE_PAGES)
+    valid = form.is_valid()
+    devices = selectors.commodity_devices(commodity=commodity)
+    page = (
+        selectors.COMMODITY_DEVICE_PAGES.page(devices, cursor=form.cleaned_data["cursor"]) if valid else None
+    )
+    context = {"commodity": commodity, "page": page, "page_form": form}
+    return render_list(
+        request, "mall/commodity_detail.html", "device-table", context, status=200 if valid else 400
+    )
 
 
 # Each language by its own name, as a language switcher shows it (never translated).

@@ -25,7 +25,8 @@ from devices.services.fixes import device_params
 from devices.views import device_body, get_device, write_answer
 from voipadmin.core.confirm import confirm_step, confirmed
 from voipadmin.core.csvstream import csv_lines, csv_response
-from voipadmin.core.paging import paginate, render_list
+from voipadmin.core.keyset import PageForm
+from voipadmin.core.paging import render_list
 from voipadmin.core.progress import Progress
 
 # htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
@@ -45,12 +46,23 @@ def _run_progress(run: ReconciliationRun) -> Progress | None:
 
 @require_GET
 def reconciliation_list(request: HttpRequest) -> HttpResponse:
+    form = PageForm(request.GET, keyset=selectors.RECONCILIATION_RUN_PAGES)
+    runs = selectors.reconciliation_runs()
     context = {
-        "page": paginate(request, selectors.reconciliation_runs()),
+        "page": selectors.RECONCILIATION_RUN_PAGES.page(runs, cursor=form.cleaned_data["cursor"])
+        if form.is_valid()
+        else None,
+        "page_form": form,
         "can_start": request.user.has_perm("voipadmin.start_reconciliation"),
         "start_form": ReconciliationStartForm(),
     }
-    return render_list(request, "reconciliation/reconciliation_list.html", "run-table", context)
+    return render_list(
+        request,
+        "reconciliation/reconciliation_list.html",
+        "run-table",
+        context,
+        status=400 if form.errors else 200,
+    )
 
 
 @require_GET
@@ -110,7 +122,11 @@ def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "progress": _run_progress(run),
         "filter": filters,
         "form": filters.form,
-        "page": paginate(request, items if valid else items.none()),
+        "page": selectors.RECONCILIATION_ITEM_PAGES.page(
+            items, cursor=filters.cleaned_data["cursor"], total=True
+        )
+        if valid
+        else None,
     }
     return render_list(
         request,

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Count, Model, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from devices.models import (
     CloudUser,
     Device,
     DeviceService,
     DeviceVasType,
+    Home,
     HomeMember,
     VoipAuthState,
     WeChatIdentity,
@@ -282,3 +284,21 @@ def _store_identities(with_user: list[DeviceDetails], now: dt.datetime, tally: T
         make=lambda k, values: WeChatIdentity(user_id=k[0], app_id=k[1], **values),
         name="wechat_identity",
     )
+
+
+def home_device_counts_keep(*, homes: list[str] | None = None) -> int:
+    """Keep each home's ``device_count`` (the homes list shows it without counting per request).
+
+    One grouped pass over the devices, writing only the homes whose count changed; ``homes`` narrows it to a
+    few (a refresh). Returns how many homes changed.
+    """
+    counted = (
+        Device.objects.filter(home=OuterRef("pk"))
+        .order_by()
+        .values("home")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    fresh = Coalesce(Subquery(counted), 0)
+    qs = Home.objects.all() if homes is None else Home.objects.filter(pk__in=homes)
+    return qs.exclude(device_count=fresh).update(device_count=fresh)

@@ -22,6 +22,7 @@ from devices.models import (
 from devices.services.mirror import (
     device_values,
     fetch_details,
+    home_device_counts_keep,
     store_details,
     store_details_batch,
     upsert,
@@ -67,6 +68,7 @@ def home_refresh(*, owner_id: str, client: CloudClient) -> Home:
         )
         write_devices({item.id: device_values(item, owner_id) for item in items}, now, tally)
         store_details_batch(details, now, tally)
+        home_device_counts_keep(homes=[owner_id])
     return Home.objects.get(pk=owner_id)
 
 

@@ -30,6 +30,7 @@ from devices.services.mirror import (
     DeviceDetails,
     device_values,
     fetch_details,
+    home_device_counts_keep,
     store_details_batch,
     upsert,
     write_devices,
@@ -299,6 +300,7 @@ def _devices_pass(client: CloudClient, p: SyncPass) -> None:
             changed = sync_device_list_per_home(client, [h for h in stored if h not in retry_homes], now, p)
         device_ids += changed
     sync_details(client, [*p.retry(SyncFailure.Scope.DEVICE), *device_ids], now, p)
+    home_device_counts_keep()
     if p.notes:
         p.tally.add("homes_stored", Home.objects.count())
         p.tally.add("devices_stored", Device.objects.count())

@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 
 from mall import selectors
-from mall.keyset import Cursor, decode, encode
 from mall.models import Order
 from mall.services.upsert import order_day_totals_rebuild
 from tests.factories import DeviceFactory
@@ -27,9 +26,11 @@ from tests.mall.factories import (
     OrderFactory,
     SubscriptionFactory,
 )
+from voipadmin.core.keyset import Cursor, Keyset
 
 pytestmark = pytest.mark.django_db
 ORDERS = reverse("mall:order-list")
+_NEW_YEAR = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -116,7 +117,7 @@ def test_keyset_walks_every_filtered_order_once_and_back(viewer_client: Client, 
     seen: list[str] = []
     pages = []
     while True:
-        cursor = decode(pages[-1].next_cursor, salt=selectors.ORDER_CURSOR_SALT) if pages else None
+        cursor = selectors.ORDER_PAGES.decode(pages[-1].next_cursor) if pages else None
         page = selectors.order_page(filters={**params, "cursor": cursor})
         pages.append(page)
         seen += [o["order_id"] for o in page]
@@ -172,7 +173,7 @@ def test_mall_site_device_and_dates(viewer_client: Client, mirror: dict) -> None
         {"to": "yesterday"},
         {"from": "2025-03-02", "to": "2025-03-01"},
         {"cursor": "forged"},
-        {"cursor": encode(Cursor(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "1"), salt="a-different-list")},
+        {"cursor": Keyset("subscriptions", ("-created_at", "-order_id")).encode(Cursor((_NEW_YEAR, "1")))},
         {"q": "x" * 201},
         {"mall": "<img src=x onerror=alert(1)>"},
         {"device": "d" * 65},

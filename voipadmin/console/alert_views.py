@@ -15,8 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from voipadmin.core.alerts import alert_summary, rule_condition, rule_label
 from voipadmin.core.audit import audit_record
+from voipadmin.core.keyset import PageForm
 from voipadmin.core.models import Alert, AlertRule, AuditEvent
-from voipadmin.core.paging import paginate, render_list
+from voipadmin.core.paging import render_list
+from voipadmin.core.selectors import CLEARED_ALERT_PAGES
 
 
 class AlertRuleForm(forms.Form):
@@ -33,14 +35,22 @@ def _rows(alerts: list[Alert]) -> list[dict[str, object]]:
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
     related = Alert.objects.select_related("rule", "acknowledged_by")
-    cleared = paginate(request, related.exclude(cleared_at=None).order_by("-cleared_at", "-id"))
+    form = PageForm(request.GET, keyset=CLEARED_ALERT_PAGES)
+    valid = form.is_valid()
+    cleared = related.exclude(cleared_at=None)
+    page = (
+        CLEARED_ALERT_PAGES.page(cleared, cursor=form.cleaned_data["cursor"], total=True) if valid else None
+    )
     context = {
         "open_rows": _rows(list(related.filter(cleared_at=None)[:200])),
-        "cleared_page": cleared,
-        "cleared_rows": _rows(list(cleared)),
+        "cleared_page": page,
+        "cleared_rows": _rows(list(page or [])),
+        "page_form": form,
         "can_ack": request.user.has_perm("voipadmin.acknowledge_alert"),
     }
-    return render_list(request, "voipadmin/alert_list.html", "cleared-table", context)
+    return render_list(
+        request, "voipadmin/alert_list.html", "cleared-table", context, status=200 if valid else 400
+    )
 
 
 @require_POST

@@ -9,7 +9,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,8 @@ from voipadmin.core.audit import audit_record
 from voipadmin.core.confirm import confirm_step, confirmed
 from voipadmin.core.forms import SyncListForm, SyncStartForm
 from voipadmin.core.models import AuditEvent, SyncFailure, SyncRun
-from voipadmin.core.paging import paginate, render_list
+from voipadmin.core.paging import render_list
+from voipadmin.core.selectors import SYNC_PAGES
 from voipadmin.core.syncpass import last_watermark, lock_key
 
 TASKS = {"devices": devices_sync_task, "mall": mall_sync_task}
@@ -40,8 +40,9 @@ def sync_list(request: HttpRequest) -> HttpResponse:
         runs = runs.filter(kind=form.cleaned_data["kind"])
     context = {
         "form": form,
-        # An invalid query (a page such as "²") never reaches the pager: an empty page and the form's error.
-        "page": paginate(request, runs) if valid else Paginator(runs.none(), 1).get_page(1),
+        # An invalid query (a forged cursor) never reaches the pager: no rows, and the form's error.
+        "page": SYNC_PAGES.page(runs, cursor=form.cleaned_data["cursor"], total=True) if valid else None,
+        "page_form": form,
         "failures": SyncFailure.objects.select_related("run")[:50],
         "failure_count": SyncFailure.objects.count(),
         "awaiting": _awaiting_worker(),

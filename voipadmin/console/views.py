@@ -20,9 +20,9 @@ from voipadmin.core.filters import AuditFilter
 from voipadmin.core.forms import SearchForm
 from voipadmin.core.middleware import SESSION_KEY
 from voipadmin.core.models import AuditEvent
-from voipadmin.core.paging import paginate, render_list
+from voipadmin.core.paging import render_list
 from voipadmin.core.saved_views import pinned_tiles
-from voipadmin.core.selectors import audit_csv_lines, audit_events
+from voipadmin.core.selectors import AUDIT_PAGES, audit_csv_lines, audit_events
 
 
 @require_GET
@@ -83,7 +83,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     named = events.annotate(
         device_name=Subquery(Device.objects.filter(pk=OuterRef("device_id")).values("name")[:1])
     )
-    context = {"filter": filters, "form": filters.form, "page": paginate(request, named)}
+    page = AUDIT_PAGES.page(named, cursor=filters.cleaned_data["cursor"], total=True) if valid else None
+    context = {"filter": filters, "form": filters.form, "page": page}
     return render_list(
         request, "voipadmin/audit_list.html", "audit-table", context, status=200 if valid else 400
     )

@@ -21,7 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from voipadmin.core import audit_messages
 from voipadmin.core.forms import SearchField
+from voipadmin.core.keyset import CursorField, Keyset
 from voipadmin.core.models import AuditEvent
+from voipadmin.core.selectors import AUDIT_PAGES
 
 # Paging and export parameters: never a filter, dropped whenever the filter changes (a new filter starts at 1).
 PAGING_PARAMS = ("page", "cursor", "format")
@@ -64,11 +66,17 @@ def date_filter(label: str) -> django_filters.DateFilter:
     )
 
 
+class CursorFilter(django_filters.Filter):
+    field_class = CursorField
+
+
 class ListFilterSet(django_filters.FilterSet):
-    """A list's filters. ``dated`` adds ``from``/``to``; ``hidden`` names parsed params that are not controls."""
+    """A list's filters. ``dated`` adds ``from``/``to``; ``keyset`` adds its ``cursor`` (voipadmin/core/keyset.py);
+    ``hidden`` names parsed params that are not controls."""
 
     model: type[models.Model]
     dated = False
+    keyset: Keyset | None = None
     hidden: tuple[str, ...] = ()
 
     class Meta:
@@ -81,6 +89,8 @@ class ListFilterSet(django_filters.FilterSet):
             # "from" cannot be a class attribute, and it is the URL's name on every list (README: "Lists and their filters").
             filters["from"] = date_filter(_("From"))
             filters["to"] = date_filter(_("To"))
+        if cls.keyset is not None:
+            filters["cursor"] = CursorFilter(keyset=cls.keyset, method="filter_nothing")
         return filters
 
     def __init__(
@@ -92,6 +102,8 @@ class ListFilterSet(django_filters.FilterSet):
         kwargs.setdefault("queryset", self.model._default_manager.none())
         super().__init__(data, request=request, **kwargs)
         self.path = request.path if request is not None else ""
+        if self.keyset is not None:
+            self.hidden = (*type(self).hidden, "cursor")
 
     def filter_nothing(self, queryset: Any, name: str, value: Any) -> Any:
         """Every filter's work is the selector's; the FilterSet is the parser."""
@@ -184,6 +196,7 @@ def any_choice(**kwargs: Any) -> dict[str, Any]:
 class AuditFilter(ListFilterSet):
     model = AuditEvent
     dated = True
+    keyset = AUDIT_PAGES
     hidden = ("format",)
 
     action = django_filters.MultipleChoiceFilter(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from voipadmin.core.keyset import CursorField
+from voipadmin.core.selectors import SYNC_PAGES
 
 MAX_QUERY = 200
 
@@ -35,18 +36,7 @@ class SyncListForm(forms.Form):
     """The sync passes list's filter: an optional kind (anything else is a 400)."""
 
     kind = forms.ChoiceField(label=_("Sync"), choices=[("", _("All")), *SYNC_KIND_CHOICES], required=False)
-
-    def __init__(self, data: Any, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        self.page = data.get("page", "1")
-
-    def clean(self) -> dict[str, Any]:
-        # Only ASCII digits: "²".isdigit() is true and int("²") raises.
-        if not (
-            self.page.isascii() and self.page.isdigit() and 0 < len(self.page) < 8 and int(self.page) > 0
-        ):
-            raise forms.ValidationError(_("The page must be a whole number from 1."))
-        return super().clean()
+    cursor = CursorField(keyset=SYNC_PAGES)
 
 
 class SyncStartForm(forms.Form):

@@ -53,7 +53,13 @@ class AuditEvent(models.Model):
             ("make_test_purchase", _("Can make a test purchase on a sandbox-backed install")),
             ("start_sync", _("Can start a sync pass")),
         ]
-        indexes = [models.Index(fields=["device_id", "-created_at"], name="audit_device_time")]
+        # The log's keyset order (voipadmin/core/selectors.py AUDIT_PAGES), alone and after each column filter.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="audit_keyset"),
+            models.Index(fields=["device_id", "-created_at", "-id"], name="audit_device_keyset"),
+            models.Index(fields=["action", "-created_at", "-id"], name="audit_action_keyset"),
+            models.Index(fields=["actor_name", "-created_at", "-id"], name="audit_actor_keyset"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.result}"
@@ -152,6 +158,11 @@ class SyncRun(models.Model):
         verbose_name = _("sync run")
         verbose_name_plural = _("sync runs")
         default_permissions = ("view",)
+        # /syncs/ pages by this order, all kinds or one (voipadmin/core/selectors.py SYNC_PAGES).
+        indexes = [
+            models.Index(fields=["-started_at", "-id"], name="syncrun_keyset"),
+            models.Index(fields=["kind", "-started_at", "-id"], name="syncrun_kind_keyset"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
@@ -270,6 +281,8 @@ class Alert(models.Model):
         ]
         indexes = [
             models.Index(fields=["cleared_at", "-raised_at"], name="alert_open_time"),
+            # The cleared alerts' keyset order (voipadmin/core/selectors.py CLEARED_ALERT_PAGES).
+            models.Index(fields=["-cleared_at", "-id"], name="alert_cleared_keyset"),
         ]
 
     def __str__(self) -> str:

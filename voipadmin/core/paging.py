@@ -1,23 +1,12 @@
-"""Shared list helpers: a clamped page, and the one way a list answers both the page and its htmx fragment."""
+"""Shared list helpers: the one way a list answers both the page and its htmx fragment (paging: keyset.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-
-PER_PAGE = 50
-
-
-def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:
-    """The requested page; a missing, non-numeric or out-of-range ``page`` is clamped, never an error."""
-    raw = request.GET.get("page", "1")
-    # isascii: "²" and "①" are digits to isdigit() but not to int().
-    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 1
-    return Paginator(items, per_page).get_page(max(number, 1))
 
 
 def render_list(

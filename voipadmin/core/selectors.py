@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from voipadmin.core import audit_messages
 from voipadmin.core.audit import audit_text
 from voipadmin.core.csvstream import csv_lines
+from voipadmin.core.keyset import Keyset
 from voipadmin.core.models import AuditEvent
 
 
@@ -30,6 +31,12 @@ def local_days_q(field: str, first: dt.date | None, last: dt.date | None) -> Q:
     return q
 
 
+# Each list's order, served by a composite index ending in the primary key (voipadmin/core/models.py).
+AUDIT_PAGES = Keyset("audit", ("-created_at", "-id"))
+SYNC_PAGES = Keyset("syncs", ("-started_at", "-id"))
+CLEARED_ALERT_PAGES = Keyset("cleared-alerts", ("-cleared_at", "-id"))
+
+
 def audit_events(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if actor := filters.get("actor"):
@@ -41,7 +48,7 @@ def audit_events(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     if result := filters.get("result"):
         qs = qs.filter(result=result)
     qs = qs.filter(local_days_q("created_at", filters.get("from"), filters.get("to")))
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(*AUDIT_PAGES.order)
 
 
 def audit_csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
