@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,16 +21,16 @@ from voipadmin.core.cloudwrite import WriteResult
 from voipadmin.core.confirm import confirm_step, confirmed, write_status
 from voipadmin.core.keyset import PageForm
 from voipadmin.core.models import AuditEvent
-from voipadmin.core.paging import mark_error_fragment, render_list
+from voipadmin.core.paging import HtmxHttpRequest, mark_error_fragment, render_list
 
 
-def get_device(request: HttpRequest, device_id: str) -> Device:
+def get_device(request: HtmxHttpRequest, device_id: str) -> Device:
     """The one lookup every device page and fragment goes through (login is enforced by middleware)."""
     return get_object_or_404(Device.objects.select_related("home"), pk=device_id)
 
 
 @require_GET
-def home_list(request: HttpRequest) -> HttpResponse:
+def home_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = HomeFilter(request=request)
     valid = filters.is_valid()
     data = filters.cleaned_data
@@ -44,7 +44,7 @@ def home_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def home_detail(request: HttpRequest, owner_id: str) -> HttpResponse:
+def home_detail(request: HtmxHttpRequest, owner_id: str) -> HttpResponse:
     home = get_object_or_404(Home, pk=owner_id)
     form = PageForm(request.GET, keyset=selectors.HOME_DEVICE_PAGES)
     valid = form.is_valid()
@@ -57,7 +57,7 @@ def home_detail(request: HttpRequest, owner_id: str) -> HttpResponse:
 
 
 @require_GET
-def device_list(request: HttpRequest) -> HttpResponse:
+def device_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = DeviceFilter(request=request)
     valid = filters.is_valid()
     data = filters.cleaned_data
@@ -80,7 +80,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def device_context(request: HttpRequest, device: Device) -> dict:
+def device_context(request: HtmxHttpRequest, device: Device) -> dict:
     return {
         "device": device,
         "services": selectors.device_services(device=device),
@@ -93,7 +93,7 @@ def device_context(request: HttpRequest, device: Device) -> dict:
 
 
 @require_GET
-def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
+def device_detail(request: HtmxHttpRequest, device_id: str) -> HttpResponse:
     device = get_device(request, device_id)
     return render(request, "devices/device_detail.html", device_context(request, device))
 
@@ -102,14 +102,14 @@ PANELS = {"services": "services-panel", "voip": "voip-panel", "audit": "audit-pa
 
 
 @require_GET
-def device_panel(request: HttpRequest, device_id: str, panel: str) -> HttpResponse:
+def device_panel(request: HtmxHttpRequest, device_id: str, panel: str) -> HttpResponse:
     if panel not in PANELS:
         raise Http404
     device = get_device(request, device_id)
     return render(request, f"devices/device_detail.html#{PANELS[panel]}", device_context(request, device))
 
 
-def device_body(request: HttpRequest, device: Device, status: int = 200, **extra: object) -> HttpResponse:
+def device_body(request: HtmxHttpRequest, device: Device, status: int = 200, **extra: object) -> HttpResponse:
     """After an action: the device body fragment for htmx, else back to the page with a message."""
     if request.htmx:
         context = {**device_context(request, device), **extra}
@@ -125,7 +125,7 @@ def device_body(request: HttpRequest, device: Device, status: int = 200, **extra
     return redirect("devices:device-detail", device.device_id)
 
 
-def write_answer(request: HttpRequest, device: Device, result: WriteResult) -> HttpResponse:
+def write_answer(request: HtmxHttpRequest, device: Device, result: WriteResult) -> HttpResponse:
     """The device body after a write, its message saying what the cloud did (or that nobody knows yet)."""
     status = write_status(result)
     if result.applied:
@@ -137,7 +137,7 @@ def write_answer(request: HttpRequest, device: Device, result: WriteResult) -> H
 
 
 def _run_fix(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     device: Device,
     form_class: type,
     action: str,
@@ -158,7 +158,7 @@ def _run_fix(
 
 @require_POST
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
-def device_set_auth_user(request: HttpRequest, device_id: str) -> HttpResponse:
+def device_set_auth_user(request: HtmxHttpRequest, device_id: str) -> HttpResponse:
     device = get_device(request, device_id)
     form = VoipAuthUserForm(request.POST)
     if form.is_valid() and not fixes.is_home_member(device, user_id := form.cleaned_data["user_id"]):
@@ -178,7 +178,7 @@ def device_set_auth_user(request: HttpRequest, device_id: str) -> HttpResponse:
 
 @require_POST
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
-def device_redeem_code(request: HttpRequest, device_id: str) -> HttpResponse:
+def device_redeem_code(request: HtmxHttpRequest, device_id: str) -> HttpResponse:
     device = get_device(request, device_id)
     return _run_fix(
         request,
@@ -194,7 +194,7 @@ def device_redeem_code(request: HttpRequest, device_id: str) -> HttpResponse:
 
 @require_GET
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
-def device_voip_authorization(request: HttpRequest, device_id: str) -> HttpResponse:
+def device_voip_authorization(request: HtmxHttpRequest, device_id: str) -> HttpResponse:
     """What the mini program passes to wx.requestDeviceVoIP for this device, asked from the cloud now (audited)."""
     device = get_device(request, device_id)
     read = fixes.voip_authorization_load(actor=request.user, device=device)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -21,12 +21,12 @@ from voipadmin.core.confirm import confirm_step, confirmed, write_status
 from voipadmin.core.csvstream import csv_response
 from voipadmin.core.enums import CategoryCode, label_of
 from voipadmin.core.keyset import PageForm
-from voipadmin.core.paging import mark_error_fragment, render_list
+from voipadmin.core.paging import HtmxHttpRequest, mark_error_fragment, render_list
 
 
 # -- catalog -------------------------------------------------------------------------------------------------
 @require_GET
-def commodity_list(request: HttpRequest) -> HttpResponse:
+def commodity_list(request: HtmxHttpRequest) -> HttpResponse:
     form = PageForm(request.GET, keyset=selectors.COMMODITY_PAGES)
     valid = form.is_valid()
     page = (
@@ -41,7 +41,7 @@ def commodity_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def commodity_detail(request: HttpRequest, commodity_code: str) -> HttpResponse:
+def commodity_detail(request: HtmxHttpRequest, commodity_code: str) -> HttpResponse:
     commodity = get_object_or_404(selectors.commodity_list(), pk=commodity_code)
     form = PageForm(request.GET, keyset=selectors.COMMODITY_DEVICE_PAGES)
     valid = form.is_valid()
@@ -60,7 +60,7 @@ INTRO_LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
 @require_GET
-def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
+def service_detail(request: HtmxHttpRequest, category_code: str) -> HttpResponse:
     languages = selectors.service_languages(category_code=category_code)
     wanted = request.GET.get("lang") or ("zh" if (get_language() or "").startswith("zh") else "en")
     lang = wanted if wanted in languages else (languages[0] if languages else "")
@@ -80,7 +80,7 @@ def service_detail(request: HttpRequest, category_code: str) -> HttpResponse:
 
 # -- orders --------------------------------------------------------------------------------------------------
 @require_GET
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = OrderFilter(request=request)
     # Each row links to its order and device: the URL prefixes once, not a reverse() per row.
     context = {
@@ -100,7 +100,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def order_totals(request: HttpRequest) -> HttpResponse:
+def order_totals(request: HtmxHttpRequest) -> HttpResponse:
     filters = OrderFilter(request=request)
     valid = filters.is_valid()
     totals = selectors.order_totals(filters=filters.cleaned_data) if valid else None
@@ -111,7 +111,7 @@ def order_totals(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
+def order_detail(request: HtmxHttpRequest, order_id: str) -> HttpResponse:
     order = selectors.order_detail(order_id=order_id)
     if order is None:
         raise Http404
@@ -125,7 +125,7 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
 
 # -- subscriptions -------------------------------------------------------------------------------------------
 @require_GET
-def subscription_list(request: HttpRequest) -> HttpResponse:
+def subscription_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = SubscriptionFilter(request=request)
     context = {"filter": filters, "form": filters.form, "page": None}
     if not filters.is_valid():
@@ -137,7 +137,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def subscription_detail(request: HttpRequest, subscribe_id: str) -> HttpResponse:
+def subscription_detail(request: HtmxHttpRequest, subscribe_id: str) -> HttpResponse:
     subscription = selectors.subscription_detail(subscribe_id=subscribe_id)
     if subscription is None:
         raise Http404
@@ -145,7 +145,7 @@ def subscription_detail(request: HttpRequest, subscribe_id: str) -> HttpResponse
 
 
 # -- the device page's mall panel ----------------------------------------------------------------------------
-def _panel_context(request: HttpRequest, device: Device) -> dict:
+def _panel_context(request: HtmxHttpRequest, device: Device) -> dict:
     return {
         "device": device,
         "mall_infos": selectors.device_mall_infos(device=device),
@@ -158,14 +158,14 @@ def _panel_context(request: HttpRequest, device: Device) -> dict:
 
 
 @require_GET
-def device_panel(request: HttpRequest, device_id: str) -> HttpResponse:
+def device_panel(request: HtmxHttpRequest, device_id: str) -> HttpResponse:
     device = get_device(request, device_id)
     return render(request, "mall/device_panel.html", _panel_context(request, device))
 
 
 @require_POST
 @permission_required("voipadmin.make_test_purchase", raise_exception=True)
-def device_purchase(request: HttpRequest, device_id: str) -> HttpResponse:
+def device_purchase(request: HtmxHttpRequest, device_id: str) -> HttpResponse:
     """A test purchase: confirmed first; the form's one-time token makes a second submit answer the first."""
     if not settings.SANDBOX_BACKED:
         raise Http404

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from devices.reconciliation.runs import RunAlreadyRunning, reconciliation_start
 from devices.reconciliation.tasks import bulk_job_task, reconciliation_run_task
 from voipadmin.core.confirm import confirm_step, confirmed
 from voipadmin.core.forms import SearchField
+from voipadmin.core.paging import HtmxHttpRequest, render_list
 from voipadmin.core.progress import Progress
 
 ACTIONS = {"refresh": "bulk_refresh", "recheck": "bulk_recheck", "reconcile": "bulk_reconcile"}
@@ -87,7 +88,7 @@ def _scope_of(data: dict[str, Any]) -> tuple[dict[str, Any], int, str]:
 
 
 @require_POST
-def bulk_start(request: HttpRequest) -> HttpResponse:
+def bulk_start(request: HtmxHttpRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(e for es in form.errors.values() for e in es)
@@ -121,7 +122,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _start_run(request: HttpRequest, scope: dict[str, Any], back: str) -> HttpResponse:
+def _start_run(request: HtmxHttpRequest, scope: dict[str, Any], back: str) -> HttpResponse:
     try:
         run = reconciliation_start(trigger=ReconciliationRun.Trigger.USER, actor=request.user, scope=scope)
     except RunAlreadyRunning as exc:
@@ -133,12 +134,8 @@ def _start_run(request: HttpRequest, scope: dict[str, Any], back: str) -> HttpRe
 
 
 @require_GET
-def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def bulk_job(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(BulkJob.objects.select_related("requested_by"), pk=job_id)
     progress = Progress.of(done=job.done, total=job.total, started_at=job.started_at, now=job.finished_at)
     context = {"job": job, "progress": progress}
-    htmx = request.htmx and not request.htmx.history_restore_request
-    template = "reconciliation/bulk_job.html#bulk-progress" if htmx else "reconciliation/bulk_job.html"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
+    return render_list(request, "reconciliation/bulk_job.html", "bulk-progress", context)

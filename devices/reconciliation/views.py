@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,7 @@ from devices.views import device_body, get_device, write_answer
 from voipadmin.core.confirm import confirm_step, confirmed
 from voipadmin.core.csvstream import csv_lines, csv_response
 from voipadmin.core.keyset import PageForm
-from voipadmin.core.paging import render_list
+from voipadmin.core.paging import HtmxHttpRequest, render_list
 from voipadmin.core.progress import Progress
 
 # htmx 2 does not swap 4xx/5xx answers; static/js/app.js swaps those that carry this header (error fragments).
@@ -45,7 +45,7 @@ def _run_progress(run: ReconciliationRun) -> Progress | None:
 
 
 @require_GET
-def reconciliation_list(request: HttpRequest) -> HttpResponse:
+def reconciliation_list(request: HtmxHttpRequest) -> HttpResponse:
     form = PageForm(request.GET, keyset=selectors.RECONCILIATION_RUN_PAGES)
     runs = selectors.reconciliation_runs()
     context = {
@@ -66,14 +66,14 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def reconciliation_row(request: HttpRequest, run_id: int) -> HttpResponse:
+def reconciliation_row(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """One run's row, polled by the list while the run is running (the finished row stops polling)."""
     return render(request, "reconciliation/reconciliation_list.html#run-row", {"run": _get_run(run_id)})
 
 
 @require_POST
 @permission_required("voipadmin.start_reconciliation", raise_exception=True)
-def reconciliation_start_view(request: HttpRequest) -> HttpResponse:
+def reconciliation_start_view(request: HtmxHttpRequest) -> HttpResponse:
     """Start a run: a dry run at once; a run that writes (an explicit ``write``) only once confirmed."""
     form = ReconciliationStartForm(request.POST)
     write = form.is_valid() and form.cleaned_data["write"]
@@ -110,7 +110,7 @@ def reconciliation_start_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def reconciliation_detail(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     run = _get_run(run_id)
     filters = ReconciliationItemFilter(request=request)
     valid = filters.is_valid()
@@ -138,7 +138,7 @@ def reconciliation_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_GET
-def reconciliation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
+def reconciliation_summary(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """The run's facts, counts and progress, polled by its page while it runs.
 
     The answer that finds the run ended also tells the page (``reconciliation-finished``), so the items table
@@ -188,7 +188,7 @@ def _csv(run: ReconciliationRun, items: object) -> StreamingHttpResponse:
 # -- the device page -------------------------------------------------------------------------------------------
 @require_POST
 @permission_required("voipadmin.run_safe_fixes", raise_exception=True)
-def device_recheck(request: HttpRequest, device_id: str) -> HttpResponse:
+def device_recheck(request: HtmxHttpRequest, device_id: str) -> HttpResponse:
     """Observe the device in WeChat now and push a drift to the cloud as a run would (confirmed, audited)."""
     device = get_device(request, device_id)
     if not confirmed(request):

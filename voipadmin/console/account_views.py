@@ -8,13 +8,14 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from voipadmin.core.models import UserSession
+from voipadmin.core.paging import HtmxHttpRequest
 from voipadmin.core.sessions import session_end, sessions_end_others
 
 log = logging.getLogger("voipadmin.csp")
@@ -22,7 +23,7 @@ MAX_REPORT = 16 * 1024
 
 
 @require_GET
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: HtmxHttpRequest) -> HttpResponse:
     sessions = UserSession.objects.filter(user=request.user)
     context = {
         "sessions": sessions,
@@ -34,7 +35,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def session_end_view(request: HttpRequest) -> HttpResponse:
+def session_end_view(request: HtmxHttpRequest) -> HttpResponse:
     current = request.session.session_key
     if request.POST.get("others") == "1":
         count = sessions_end_others(user=request.user, keep=current)
@@ -55,7 +56,7 @@ def session_end_view(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @login_not_required
 @require_POST
-def csp_report(request: HttpRequest) -> HttpResponse:
+def csp_report(request: HtmxHttpRequest) -> HttpResponse:
     """A browser's report of a Content-Security-Policy violation: logged (bounded), so violations are seen."""
     body = request.body[:MAX_REPORT]
     try:

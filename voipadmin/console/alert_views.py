@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from voipadmin.core.alerts import alert_summary, rule_condition, rule_label
 from voipadmin.core.audit import audit_record
 from voipadmin.core.keyset import PageForm
 from voipadmin.core.models import Alert, AlertRule, AuditEvent
-from voipadmin.core.paging import render_list
+from voipadmin.core.paging import HtmxHttpRequest, render_list
 from voipadmin.core.selectors import CLEARED_ALERT_PAGES
 
 
@@ -33,7 +33,7 @@ def _rows(alerts: list[Alert]) -> list[dict[str, object]]:
 
 
 @require_GET
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: HtmxHttpRequest) -> HttpResponse:
     related = Alert.objects.select_related("rule", "acknowledged_by")
     form = PageForm(request.GET, keyset=CLEARED_ALERT_PAGES)
     valid = form.is_valid()
@@ -55,7 +55,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("voipadmin.acknowledge_alert", raise_exception=True)
-def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_acknowledge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
     with transaction.atomic():
         if Alert.objects.filter(pk=pk, acknowledged_at=None).update(
@@ -74,7 +74,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _rule_rows(
-    request: HttpRequest, bound: tuple[int, AlertRuleForm] | None = None
+    request: HtmxHttpRequest, bound: tuple[int, AlertRuleForm] | None = None
 ) -> list[dict[str, object]]:
     rows = []
     for rule in AlertRule.objects.all():
@@ -91,14 +91,14 @@ def _rule_rows(
 
 
 @require_GET
-def alert_rules(request: HttpRequest) -> HttpResponse:
+def alert_rules(request: HtmxHttpRequest) -> HttpResponse:
     context = {"rows": _rule_rows(request), "can_edit": request.user.has_perm("voipadmin.change_alertrule")}
     return render(request, "voipadmin/alert_rules.html", context)
 
 
 @require_POST
 @permission_required("voipadmin.change_alertrule", raise_exception=True)
-def alert_rule_update(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_rule_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(AlertRule, pk=pk)
     form = AlertRuleForm(request.POST, prefix=f"r{rule.pk}")
     if not form.is_valid():

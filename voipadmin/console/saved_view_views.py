@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from voipadmin.core.models import SavedView
+from voipadmin.core.paging import HtmxHttpRequest
 from voipadmin.core.saved_views import MAX_QUERY, normalize, view_url, visible_views
 
 
@@ -27,7 +28,7 @@ class RenameForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=60, strip=True)
 
 
-def _own_view(request: HttpRequest, pk: int) -> SavedView:
+def _own_view(request: HtmxHttpRequest, pk: int) -> SavedView:
     """A view the person sees (404 otherwise) and owns (403 otherwise)."""
     view = visible_views(request.user).filter(pk=pk).first()
     if view is None:
@@ -38,7 +39,7 @@ def _own_view(request: HttpRequest, pk: int) -> SavedView:
 
 
 @require_GET
-def saved_view_list(request: HttpRequest) -> HttpResponse:
+def saved_view_list(request: HtmxHttpRequest) -> HttpResponse:
     views = list(visible_views(request.user).order_by("list_name", "name", "id"))
     context = {
         "views": [{"view": v, "url": view_url(v), "mine": v.owner_id == request.user.pk} for v in views],
@@ -48,7 +49,7 @@ def saved_view_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def saved_view_save(request: HttpRequest) -> HttpResponse:
+def saved_view_save(request: HtmxHttpRequest) -> HttpResponse:
     form = SavedViewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The view was not saved: give it a name of at most 60 characters."))
@@ -67,7 +68,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def saved_view_rename(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     view = _own_view(request, pk)
     form = RenameForm(request.POST)
     if not form.is_valid():
@@ -84,7 +85,7 @@ def saved_view_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     view = _own_view(request, pk)
     view.delete()
     messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
@@ -92,7 +93,7 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def saved_view_pin(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_pin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("voipadmin.pin_savedview"):
         raise PermissionDenied
     view = visible_views(request.user).filter(pk=pk, shared=True).first()

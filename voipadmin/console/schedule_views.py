@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +15,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from voipadmin.core.audit import audit_record
 from voipadmin.core.models import AuditEvent
+from voipadmin.core.paging import HtmxHttpRequest
 
 
 class ScheduleForm(forms.Form):
@@ -49,11 +50,11 @@ TASK_LABELS = {
 
 
 @require_GET
-def schedule_list(request: HttpRequest) -> HttpResponse:
+def schedule_list(request: HtmxHttpRequest) -> HttpResponse:
     return _schedule_page(request)
 
 
-def _schedule_page(request: HttpRequest, status: int = 200) -> HttpResponse:
+def _schedule_page(request: HtmxHttpRequest, status: int = 200) -> HttpResponse:
     """The schedules page; after a refused change, the same page with its message and a 400."""
     tasks = PeriodicTask.objects.select_related("interval", "crontab").exclude(task="celery.backend_cleanup")
     rows = [
@@ -76,7 +77,7 @@ def _initial(task: PeriodicTask) -> dict[str, object]:
 
 @require_POST
 @permission_required("voipadmin.manage_schedules", raise_exception=True)
-def schedule_update(request: HttpRequest, pk: int) -> HttpResponse:
+def schedule_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(PeriodicTask.objects.select_related("interval"), pk=pk)
     form = ScheduleForm(request.POST, prefix=f"t{task.pk}")
     if not form.is_valid():

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from voipadmin.core.audit import audit_record
 from voipadmin.core.confirm import confirm_step, confirmed
 from voipadmin.core.forms import SyncListForm, SyncStartForm
 from voipadmin.core.models import AuditEvent, SyncFailure, SyncRun
-from voipadmin.core.paging import render_list
+from voipadmin.core.paging import HtmxHttpRequest, render_list
 from voipadmin.core.selectors import SYNC_PAGES
 from voipadmin.core.syncpass import last_watermark, lock_key
 
@@ -32,7 +32,7 @@ TASKS = {"devices": devices_sync_task, "mall": mall_sync_task}
 
 
 @require_GET
-def sync_list(request: HttpRequest) -> HttpResponse:
+def sync_list(request: HtmxHttpRequest) -> HttpResponse:
     form = SyncListForm(request.GET)
     valid = form.is_valid()
     runs = SyncRun.objects.exclude(kind=SyncRun.Kind.DEVICE).select_related("requested_by")
@@ -63,7 +63,7 @@ def _awaiting_worker() -> bool:
 
 
 @require_GET
-def sync_row(request: HttpRequest, run_id: int) -> HttpResponse:
+def sync_row(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """One pass's row, polled while it runs (a finished row stops polling)."""
     run = get_object_or_404(SyncRun.objects.select_related("requested_by"), pk=run_id)
     return render(request, "voipadmin/sync_list.html#sync-row", {"run": run})
@@ -71,7 +71,7 @@ def sync_row(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("voipadmin.start_sync", raise_exception=True)
-def sync_start(request: HttpRequest) -> HttpResponse:
+def sync_start(request: HtmxHttpRequest) -> HttpResponse:
     """Start a pass now: confirmed first, refused while a pass of that sync runs, audited either way."""
     form = SyncStartForm(request.POST)
     url = reverse("syncs")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,13 +20,13 @@ from voipadmin.core.filters import AuditFilter
 from voipadmin.core.forms import SearchForm
 from voipadmin.core.middleware import SESSION_KEY
 from voipadmin.core.models import AuditEvent
-from voipadmin.core.paging import render_list
+from voipadmin.core.paging import HtmxHttpRequest, render_list, wants_fragment
 from voipadmin.core.saved_views import pinned_tiles
 from voipadmin.core.selectors import AUDIT_PAGES, audit_csv_lines, audit_events
 
 
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HtmxHttpRequest) -> HttpResponse:
     context = {**page_context(overview_figures()), "day_part": day_part(), "pinned_views": pinned_tiles()}
     return render_list(request, "voipadmin/overview.html", "overview-body", context)
 
@@ -34,7 +34,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
     checks = {"database": health.check_database(), "broker": health.check_broker()}
     failed = sorted(name for name, error in checks.items() if error)
     body = {
@@ -46,11 +46,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     valid = form.is_valid()
     q = form.cleaned_data.get("q", "") if valid else ""
-    htmx = request.htmx and not request.htmx.history_restore_request
+    htmx = wants_fragment(request)
     if valid and q and not htmx and (url := search_service.exact_match(q)):
         return redirect(url)
     groups = search_service.grouped_matches(q) if valid and q else []
@@ -73,7 +73,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = AuditFilter(request=request)
     valid = filters.is_valid()
     events = audit_events(filters=filters.cleaned_data) if valid else AuditEvent.objects.none()
@@ -91,7 +91,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def set_timezone(request: HttpRequest) -> HttpResponse:
+def set_timezone(request: HtmxHttpRequest) -> HttpResponse:
     """Keep the user's chosen time zone in the session; an unknown zone is a 400."""
     name = request.POST.get("timezone", "")
     if name not in settings.USER_TIME_ZONES:
