@@ -4,10 +4,9 @@
 
 Seeds the data set once (bench/seed.py), then measures in one run, interleaved round by round, the median server
 time of four cases per list — the first page, a deep page, two filters — for our page and for the admin's
-changelist (devices/admin.py, voipadmin/core/admin.py: same columns, filters and search). Our deep page is
-reached the way a person reaches it: by following the pager's "next" link (an OFFSET pager's link names its
-page, so it is taken at the deep page's number at once; a cursor pager is walked link by link, once). The
-admin's deep page is the one at the same depth in rows. Prints PASS/FAIL lines for the targets and the plans
+changelist (devices/admin.py, voipadmin/core/admin.py: same columns, filters and search). Our deep page is the
+one the pager's "next" link leads to after as many pages: its cursor is made by the list's own keyset from the
+row that ends the page before. The admin's deep page is the one at the same depth in rows. Prints PASS/FAIL lines for the targets and the plans
 of our deep pages' SQL.
 """
 
@@ -18,29 +17,21 @@ import os
 import sys
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
 from bench.seed import BIG
 
 
-def deep_url(client: Any, first: str, page: int, per_page: int) -> str:
-    """The URL of page ``page`` as the list's own "next" links lead there."""
-    from bench.common import next_href
+def deep_url(first: str, keyset: Any, model: Any, page: int, per_page: int) -> str:
+    """The URL of page ``page`` as the list's own "next" link names it: a cursor just after the row that ends
+    the page before (found once with OFFSET here, outside the measurement; the page itself never uses one)."""
+    from django.db.models import F
 
-    url = first
-    for number in range(1, page):
-        response = client.get(url, headers={"HX-Request": "true"})
-        href = next_href(response.content.decode())
-        if href is None:
-            return url
-        url = urljoin(url, href)
-        query = dict(parse_qsl(urlsplit(url).query))
-        if "page" in query:  # an OFFSET pager names its page: jump straight to the deep one
-            query["page"] = str(page)
-            return f"{urlsplit(url).path}?{urlencode(query)}"
-        if number % 1000 == 0:
-            print(f"    … {number:,} pages of {first} walked", flush=True)
-    return url
+    order = [
+        F(f.lstrip("-")).desc() if f.startswith("-") else F(f).asc(nulls_last=True) for f in keyset.order
+    ]
+    row = model.objects.order_by(*order)[(page - 1) * per_page - 1]
+    return f"{first}?{urlencode({'cursor': keyset.cursor_at(row)})}"
 
 
 def no_offset_index_scan(fn: Callable[[], Any], table: str) -> tuple[bool, str]:
@@ -83,7 +74,11 @@ def main() -> int:
 
     from bench.common import bench_client, get, interleaved, verdicts
     from bench.seed import Sizes, seed
-    from voipadmin.core.paging import PER_PAGE
+    from devices.models import Device, Home
+    from devices.selectors import DEVICE_PAGES, HOME_PAGES
+    from voipadmin.core.keyset import PER_PAGE
+    from voipadmin.core.models import AuditEvent
+    from voipadmin.core.selectors import AUDIT_PAGES
 
     if connection.vendor != "postgresql" or settings.DEBUG:
         sys.exit("bench.lists runs on PostgreSQL with DEBUG off (DATABASE_URL=postgres://…, DEBUG=false)")
@@ -98,6 +93,7 @@ def main() -> int:
             "admin": "/admin/devices/device/",
             "rows": sizes.devices,
             "table": "devices_device",
+            "keyset": (DEVICE_PAGES, Device),
             "filters": {
                 "VoIP capable": ("?voip=yes", "?voip_capable__exact=1"),
                 "service type AI": ("?vas_type=2", "?vas_type_rows__vas_type=2"),
@@ -108,6 +104,7 @@ def main() -> int:
             "admin": "/admin/devices/home/",
             "rows": sizes.homes,
             "table": "devices_home",
+            "keyset": (HOME_PAGES, Home),
             "filters": {
                 "home id": ("?q=vh0123456", "?q=vh0123456"),
                 "name 王伟": ("?q=%E7%8E%8B%E4%BC%9F", "?q=%E7%8E%8B%E4%BC%9F"),
@@ -118,6 +115,7 @@ def main() -> int:
             "admin": "/admin/voipadmin/auditevent/",
             "rows": sizes.audit,
             "table": "voipadmin_auditevent",
+            "keyset": (AUDIT_PAGES, AuditEvent),
             "filters": {
                 "result failed": ("?result=failed", "?result__exact=failed"),
                 "fix + unknown": (
@@ -133,7 +131,7 @@ def main() -> int:
             continue
         deep = min(args.deep, spec["rows"] // PER_PAGE - 1)
         admin_deep = max(1, deep * PER_PAGE // admin_per)
-        ours_deep = deep_url(client, spec["ours"], deep, PER_PAGE)
+        ours_deep = deep_url(spec["ours"], *spec["keyset"], deep, PER_PAGE)
         print(f"\n{name}: {spec['rows']:,} rows; deep page {deep:,} at {ours_deep}; admin ?p={admin_deep:,}")
         cases = {
             "first page": (spec["ours"], spec["admin"]),

@@ -7,9 +7,6 @@ search as /homes/ and /devices/, so the two pages are compared page for page.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
 from devices.models import Device, Home
 from voipadmin.core.admin import ReadOnlyAdmin
@@ -19,13 +16,6 @@ from voipadmin.core.admin import ReadOnlyAdmin
 class HomeAdmin(ReadOnlyAdmin):
     list_display = ("name", "owner_id", "geo_name", "device_count", "synced_at")
     search_fields = ("owner_id", "name")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Home]:
-        return super().get_queryset(request).annotate(device_count=Count("devices"))
-
-    @admin.display(description=_("devices"), ordering="device_count")
-    def device_count(self, home: Home) -> int:
-        return home.device_count
 
 
 @admin.register(Device)
