@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from sandbox.catalog import ORDER_STATUSES
+
 SITES = {"CN": "CNY", "US": "USD"}
 CATALOGS = ["VOIP", "CLOUD_STORAGE", "AI"]
 PRODUCTS = [  # (key, type, catalog, zh name, en name, cents CN, cents US)
@@ -24,19 +26,7 @@ PRODUCTS = [  # (key, type, catalog, zh name, en name, cents CN, cents US)
     ("cloud-30day", 0, "CLOUD_STORAGE", "30 天全天候云存储", "30-day continuous cloud storage", 4500, 699),
     ("ai-detect", 2, "AI", "AI 智能识别", "AI detection", 600, 99),
 ]
-STATUSES = [
-    "created",
-    "pending_audit_paid",
-    "paying",
-    "paid",
-    "delivering",
-    "delivered",
-    "part_delivered",
-    "finished",
-    "canceled",
-    "closed",
-    "refunded",
-]
+STATUSES = list(ORDER_STATUSES)  # the sandbox's order statuses
 WEIGHTS = [6, 1, 2, 10, 2, 3, 1, 55, 8, 7, 5]  # percent
 
 

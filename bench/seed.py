@@ -20,26 +20,9 @@ import sys
 import time
 from dataclasses import dataclass
 
-HOME_ZH = [
-    "王",
-    "李",
-    "张",
-    "刘",
-    "陈",
-    "杨",
-    "黄",
-    "赵",
-    "吴",
-    "周",
-    "徐",
-    "孙",
-    "马",
-    "朱",
-    "胡",
-    "郭",
-    "何",
-    "林",
-]
+from sandbox.catalog import FAMILY_NAMES_ZH
+
+HOME_ZH = FAMILY_NAMES_ZH  # the sandbox's family names: one list of them
 GIVEN_ZH = [
     "伟",
     "芳",

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from voipadmin.core.models import RunState
+
 
 class Home(models.Model):
     owner_id = models.CharField(_("home id"), max_length=64, primary_key=True)
@@ -215,11 +217,7 @@ class ReconciliationRun(models.Model):
         USER = "user", _("user")
         COMMAND = "command", _("command")
 
-    class State(models.TextChoices):
-        RUNNING = "running", _("running")
-        SUCCEEDED = "succeeded", _("succeeded")
-        PARTIAL = "partial", _("partial")
-        FAILED = "failed", _("failed")
+    State = RunState
 
     trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
     requested_by = models.ForeignKey(

@@ -104,6 +104,15 @@ class UserSession(models.Model):
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class RunState(models.TextChoices):
+    """How a long job ended (a sync pass, a reconciliation run); the pages give each state one tone."""
+
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    PARTIAL = "partial", _("partial")
+    FAILED = "failed", _("failed")
+
+
 class SyncRun(models.Model):
     """One pass of a mirror sync (devices or mall): when, how far it got, and what failed.
 
@@ -118,11 +127,7 @@ class SyncRun(models.Model):
         DEVICE = "device", _("one device")
         MALL = "mall", _("mall")
 
-    class State(models.TextChoices):
-        RUNNING = "running", _("running")
-        SUCCEEDED = "succeeded", _("succeeded")
-        PARTIAL = "partial", _("partial")
-        FAILED = "failed", _("failed")
+    State = RunState
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
     trigger = models.CharField(_("trigger"), max_length=16, default="command")
