@@ -8,9 +8,10 @@ import signal
 import sys
 import threading
 
-from sandbox import catalog, seed
+from sandbox import catalog, cloud, seed
+from sandbox.app import App
 from sandbox.seed import parse_epoch
-from sandbox.server import App, SandboxServer
+from sandbox.server import SandboxServer
 from sandbox.store import Store
 
 
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     server = SandboxServer((args.host, args.port), app, verbose=args.verbose)
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}", flush=True)
-    app.start_background()
+    app.start_background(cloud.complete_payment)
 
     def stop(*_: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -17,7 +17,7 @@ from sandbox.quirks import add_extra, cents_str, money
 from sandbox.store import now_ms
 
 if TYPE_CHECKING:
-    from sandbox.server import App
+    from sandbox.app import App
 
 Handler = Callable[["App", dict], Any]
 MAX_PAGE_SIZE = 1000

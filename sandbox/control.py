@@ -13,7 +13,7 @@ from sandbox.faults import FaultError
 from sandbox.store import now_ms
 
 if TYPE_CHECKING:
-    from sandbox.server import App
+    from sandbox.app import App
 
 DISAGREE_SQL = """
 SELECT d.id FROM devices d

@@ -10,18 +10,18 @@ import secrets
 import socket
 import struct
 import sys
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import cloud, control, wechat
-from sandbox.cloud_auth import TOKEN_TTL_S, CloudTokens, uid_for, verify
+from sandbox.app import App
+from sandbox.cloud_auth import TOKEN_TTL_S, uid_for, verify
 from sandbox.errors import CloudError, ControlError, WeChatError
-from sandbox.faults import WRITES, Faults
+from sandbox.faults import WRITES
 from sandbox.quirks import corrupt
-from sandbox.store import Store, now_ms
+from sandbox.store import now_ms
 
 log = logging.getLogger("sandbox")
 
@@ -34,50 +34,6 @@ FALSE_ANSWERS: dict[str, Any] = {
     "saveVoipAuthUser": False,
     "exchangeCode": {"success": False},
 }
-
-
-class App:
-    """Everything a request handler needs: the store, tokens, WeChat state, faults and settings."""
-
-    def __init__(
-        self,
-        store: Store,
-        client_id: str,
-        client_secret: str,
-        payment_delay: float = 2.0,
-    ) -> None:
-        self.store = store
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.payment_delay = payment_delay
-        self.cloud_tokens = CloudTokens()
-        self.wechat = wechat.WeChat()
-        self.faults = Faults()
-        self.flips = 0
-        self._stop = threading.Event()
-
-    @property
-    def seed(self) -> int:
-        return int(self.store.world.get("seed", 0))
-
-    def start_background(self) -> None:
-        threading.Thread(target=self._payments, name="payments", daemon=True).start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _payments(self) -> None:
-        """Turns created orders into paid ones once their --payment-delay has passed."""
-        while not self._stop.wait(0.2):
-            try:
-                due = self.store.query(
-                    "SELECT order_id FROM orders WHERE pay_due IS NOT NULL AND pay_due <= ? ORDER BY pay_due",
-                    (now_ms(),),
-                )
-                for row in due:
-                    cloud.complete_payment(self, row[0])
-            except Exception:  # pragma: no cover - keep the thread alive
-                log.exception("payment completion failed")
 
 
 def _envelope_ok(result: Any) -> dict:
