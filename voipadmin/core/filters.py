@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from voipadmin.core import audit_messages
 from voipadmin.core.forms import SearchField
 from voipadmin.core.models import AuditEvent
+from voipadmin.core.renderers import FILTER_RENDERER
 
 # Paging and export parameters: never a filter, dropped whenever the filter changes (a new filter starts at 1).
 PAGING_PARAMS = ("page", "cursor", "format")
@@ -46,6 +47,9 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
 class FilterForm(forms.Form):
+    # Every list page draws its filter form: its widgets are drawn in Python (voipadmin/core/renderers.py).
+    default_renderer = FILTER_RENDERER
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for name in ("from", "to"):
