@@ -82,13 +82,15 @@ def service_detail(request: HtmxHttpRequest, category_code: str) -> HttpResponse
 @require_GET
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = OrderFilter(request=request)
-    # Each row links to its order and device: the URL prefixes once, not a reverse() per row.
+    # Each row links to its order and device: the URL prefixes once, not a reverse() per row. "embedded" is
+    # asked per row: a name missing from the context costs a raised and caught exception at each lookup.
     context = {
         "filter": filters,
         "form": filters.form,
         "page": None,
         "list_url": request.path,
         "device_url": reverse("devices:device-list"),
+        "embedded": False,
     }
     if not filters.is_valid():
         return render_list(request, "mall/order_list.html", "order-table", context, status=400)

@@ -10,7 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mall import selectors
@@ -208,6 +210,15 @@ def test_the_htmx_fragment_carries_no_layout_and_no_navigation(
     for layout in ("<html", "<head", "<body", 'class="topbar"', '<nav aria-label="Main"', "<link rel", "<h1"):
         assert layout not in fragment, layout
     assert fragment.count("<tr>") >= 2
+
+
+def test_the_htmx_fragment_reads_neither_the_role_nor_the_alerts(viewer_client: Client, mirror: dict) -> None:
+    """The user menu and the bell are the layout's: a fragment without them never queries for them."""
+    with CaptureQueriesContext(connection) as fragment:
+        viewer_client.get(ORDERS, **HTMX)
+    assert not [q["sql"] for q in fragment if "auth_group" in q["sql"] or "voipadmin_alert" in q["sql"]]
+    page = viewer_client.get(ORDERS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="role-badge">Viewer</span>' in page and "bell-count" in page
 
 
 def test_a_hostile_search_is_escaped(viewer_client: Client, mirror: dict) -> None:

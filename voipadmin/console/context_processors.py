@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -10,15 +11,16 @@ from voipadmin.core.roles import ROLE_LABELS, role_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The current user's role for the user menu, computed once per request."""
+    """The layout's per-user values; the role and the open alerts are read only if the layout draws them."""
     user = getattr(request, "user", None)
-    role = role_of(user) if user is not None else None
     authenticated = bool(getattr(user, "is_authenticated", False))
+    # Read only when the user menu is drawn (templates call a callable): a list's htmx fragment has no menu.
+    role = functools.cache(lambda: role_of(user) if user is not None else None)
     return {
         # Counted only when the bell is drawn: one indexed COUNT per page.
         "open_alerts": _open_alerts if authenticated else 0,
         "user_role": role,
-        "user_role_label": ROLE_LABELS.get(role) if role else None,
+        "user_role_label": lambda: ROLE_LABELS.get(role()) if role() else None,
         "user_time_zones": settings.USER_TIME_ZONES,
         "current_time_zone": timezone.get_current_timezone_name(),
     }

@@ -23,6 +23,7 @@ from voipadmin.core import audit_messages
 from voipadmin.core.forms import SearchField
 from voipadmin.core.keyset import CursorField, Keyset
 from voipadmin.core.models import AuditEvent
+from voipadmin.core.renderers import FILTER_RENDERER
 from voipadmin.core.selectors import AUDIT_PAGES
 
 # Paging and export parameters: never a filter, dropped whenever the filter changes (a new filter starts at 1).
@@ -48,6 +49,9 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
 class FilterForm(forms.Form):
+    # Every list page draws its filter form: its widgets are drawn in Python (voipadmin/core/renderers.py).
+    default_renderer = FILTER_RENDERER
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for name in ("from", "to"):
