@@ -177,3 +177,13 @@ def test_the_audit_log_exports_its_filter_as_csv(viewer_client: Client) -> None:
     assert rows[0][:3] == ["时间", "操作人", "动作"] or rows[0][0] == "时间"
     assert [r[2] for r in rows[1:]] == ["对账修复"] and rows[1][4] == "devA"  # the action in words
     assert viewer_client.get("/audit/?format=xls").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_field_in_error_names_its_message_for_screen_readers(viewer_client: Client) -> None:
+    response = viewer_client.get("/audit/", {"from": "1999-01-01"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    described = re.search(r'name="from"[^>]*aria-describedby="([^"]+)"', html)
+    assert described is not None
+    assert f'id="{described.group(1)}"' in html
