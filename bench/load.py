@@ -66,7 +66,7 @@ def locust(port: int, users: int, seconds: int, pause: float, out: Path, env: di
     cmd += ["--run-time", f"{seconds}s", "--csv", str(out), "--only-summary", "--loglevel", "WARNING"]
     subprocess.run(cmd, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     with open(f"{out}_stats.csv") as f:
-        rows = {r["Name"]: r for r in csv.DictReader(f)}
+        rows = {f"{r['Type']} {r['Name']}".strip(): r for r in csv.DictReader(f)}
     total = rows["Aggregated"]
     return {
         "requests": int(total["Request Count"]),
@@ -75,7 +75,11 @@ def locust(port: int, users: int, seconds: int, pause: float, out: Path, env: di
         "p50": float(total["50%"]),
         "p95": float(total["95%"]),
         "p99": float(total["99%"]),
-        "by_name": {k: (float(v["50%"]), float(v["95%"])) for k, v in rows.items() if k != "Aggregated"},
+        "by_name": {
+            k: (int(v["Request Count"]), float(v["50%"]), float(v["95%"]), int(v["Failure Count"]))
+            for k, v in rows.items()
+            if k != "Aggregated"
+        },
     }
 
 
@@ -127,6 +131,10 @@ def main() -> int:
                         + (f"  sync passes {passes}" if syncing else ""),
                         flush=True,
                     )
+                    for name, (count, p50, p95, errors) in sorted(out["by_name"].items()):
+                        print(
+                            f"    {name:44} {count:6,} req  p50 {p50:6.0f}  p95 {p95:6.0f} ms  errors {errors}"
+                        )
             finally:
                 server.terminate()
                 server.wait(timeout=30)

@@ -195,8 +195,9 @@ def statements(s: Sizes) -> dict[str, list[str]]:
     t_audit = min(TARGET_AUDIT, s.audit // 2)
     return {
         "devices_home": [
-            f"""INSERT INTO devices_home (owner_id, name, geo_name, cloud_modified_at, synced_at)
-            SELECT 'vh' || lpad(i::text, 7, '0'), {home_name}, {_pick(PLACES, "i", 15)}, {_ago("i", 16)}, now()
+            f"""INSERT INTO devices_home (owner_id, name, geo_name, cloud_modified_at, synced_at, device_count)
+            SELECT 'vh' || lpad(i::text, 7, '0'), {home_name}, {_pick(PLACES, "i", 15)}, {_ago("i", 16)}, now(),
+                LEAST(2, GREATEST(0, {s.devices} - 2 * i))  -- devices 2i and 2i + 1 live in home i
             FROM generate_series(0, {s.homes - 1}) i"""
         ],
         "devices_clouduser": [

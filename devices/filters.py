@@ -15,6 +15,7 @@ from voipadmin.core.filters import IntegerFilter, ListFilterSet, RegexFilter, Se
 class HomeFilter(ListFilterSet):
     model = Home
     keyset = selectors.HOME_PAGES
+    names_searched = True
 
     q = SearchFilter(label=_("Home id or name"), method="filter_nothing")
 
@@ -22,6 +23,7 @@ class HomeFilter(ListFilterSet):
 class DeviceFilter(ListFilterSet):
     model = Device
     keyset = selectors.DEVICE_PAGES
+    names_searched = True
 
     q = SearchFilter(label=_("Id, name or UUID"), method="filter_nothing")
     vas_type = django_filters.TypedChoiceFilter(

@@ -19,6 +19,7 @@ from devices.models import (
     VoipAuthState,
 )
 from voipadmin.core.keyset import Keyset
+from voipadmin.core.textsearch import name_q
 
 # Each list's order, served by a composite index ending in the primary key (devices/models.py).
 HOME_PAGES = Keyset("homes", ("name", "owner_id"))
@@ -27,8 +28,8 @@ HOME_DEVICE_PAGES = Keyset("home-devices", ("name", "device_id"))
 RECONCILIATION_RUN_PAGES = Keyset("reconciliation-runs", ("-started_at", "-id"))
 RECONCILIATION_ITEM_PAGES = Keyset("reconciliation-items", ("device_id", "id"))
 
-# A name search is ``icontains``, which PostgreSQL runs as ``UPPER(name::text) LIKE UPPER('%q%')``: the trigram
-# index on that same expression serves it (devices/migrations/0007_name_trigram.py).
+# A name search follows voipadmin/core/textsearch.py (contains from three characters, starts-with below), served
+# by the trigram index on ``UPPER(name)`` (devices/migrations/0007_name_trigram.py).
 
 # The most devices one bulk action covers (devices/reconciliation/bulk.py); the devices list says so.
 MAX_SELECTION = 5000
@@ -37,7 +38,7 @@ MAX_SELECTION = 5000
 def home_list(*, filters: dict[str, Any]) -> QuerySet[Home]:
     qs = Home.objects.all()
     if q := filters.get("q"):
-        qs = qs.filter(Q(owner_id=q) | Q(name__icontains=q))
+        qs = qs.filter(Q(owner_id=q) | name_q("name", q))
     return qs.order_by(*HOME_PAGES.order)
 
 
@@ -60,7 +61,7 @@ def auth_state_q(state: str) -> Q:
 def device_list(*, filters: dict[str, Any]) -> QuerySet[Device]:
     qs = Device.objects.select_related("home", "voip_auth")
     if q := filters.get("q"):
-        qs = qs.filter(Q(device_id=q) | Q(uuid=q) | Q(name__icontains=q))
+        qs = qs.filter(Q(device_id=q) | Q(uuid=q) | name_q("name", q))
     if (vas_type := filters.get("vas_type")) is not None:
         qs = qs.filter(Exists(DeviceVasType.objects.filter(device=OuterRef("pk"), vas_type=vas_type)))
     if filters.get("voip") == "yes":

@@ -184,6 +184,34 @@ def test_search_lists_grouped_matches_and_answers_htmx_with_a_fragment(
     assert typing.status_code == 200 and f"/devices/{device.device_id}/".encode() in typing.content
 
 
+def test_a_short_name_matches_from_the_start_and_the_page_says_so(viewer_client: Client) -> None:
+    """One or two characters match a name's start (served by the trigram index), three or more anywhere."""
+    first, inner = HomeFactory(name="王伟的家"), HomeFactory(name="老王伟家")
+    lead, tail = DeviceFactory(name="王伟 门铃", home=first), DeviceFactory(name="门铃 王伟", home=inner)
+    CloudUserFactory(user_name="王伟"), CloudUserFactory(user_name="李王伟")
+    note = "One or two characters match the start of a name"
+    for q, homes, devices in (("王伟", {first}, {lead}), ("王伟的", {first}, set()), ("伟家", set(), set())):
+        page = viewer_client.get("/homes/", {"q": q}, HTTP_ACCEPT_LANGUAGE="en")
+        assert set(page.context["page"].object_list) == homes
+        assert (note in page.content.decode()) == (len(q) < 3)
+        listed = viewer_client.get("/devices/", {"q": q}).context["page"].object_list
+        assert set(listed) == devices
+    wide = viewer_client.get("/devices/", {"q": "王伟 门"}).context["page"].object_list
+    assert set(wide) == {lead}
+    assert set(viewer_client.get("/devices/", {"q": "门铃 王"}).context["page"].object_list) == {tail}
+    # Undo: clearing the search drops the note and lists both again.
+    cleared = viewer_client.get("/homes/", {"q": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert note not in cleared.content.decode() and {first, inner} <= set(cleared.context["page"].object_list)
+    found = viewer_client.get("/search/", {"q": "王伟"}, HTTP_ACCEPT_LANGUAGE="en")
+    by_title = {g.title: [hit.label for hit in g.items] for g in found.context["groups"]}
+    assert by_title == {"Devices": ["王伟 门铃"], "Homes": ["王伟的家"], "Users": ["王伟"]}
+    assert note in found.content.decode()
+    anywhere = viewer_client.get("/search/", {"q": "王伟家"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [g.title for g in anywhere.context["groups"]] == [
+        "Homes"
+    ] and note not in anywhere.content.decode()
+
+
 def test_home_page_lists_its_devices(viewer_client: Client, world: dict) -> None:
     other = DeviceFactory()
     html = viewer_client.get(f"/homes/{world['home'].owner_id}/").content.decode()

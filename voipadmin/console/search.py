@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from devices.models import CloudUser, Device, Home, VoipAuthState, WeChatIdentity
+from voipadmin.core.textsearch import name_q
 
 GROUP_LIMIT = 20
 
@@ -73,19 +74,23 @@ def _group(title: str, rows: list, make) -> Group | None:
 
 
 def grouped_matches(q: str) -> list[Group]:
-    """Devices by id prefix, name or UUID; homes by name; users by name — each group bounded."""
+    """Devices by id or UUID prefix or by name; homes and users by id prefix or name — each group bounded.
+
+    Ids are matched as exactly as ``exact_match`` matches them (case and all), so each prefix is served by its
+    column's own index; names follow voipadmin/core/textsearch.py.
+    """
     devices = list(
-        Device.objects.filter(Q(name__icontains=q) | Q(uuid__istartswith=q) | Q(pk__istartswith=q))
+        Device.objects.filter(name_q("name", q) | Q(uuid__startswith=q) | Q(pk__startswith=q))
         .select_related("home")
         .order_by("name", "device_id")[: GROUP_LIMIT + 1]
     )
     homes = list(
-        Home.objects.filter(Q(name__icontains=q) | Q(pk__istartswith=q)).order_by("name", "owner_id")[
+        Home.objects.filter(name_q("name", q) | Q(pk__startswith=q)).order_by("name", "owner_id")[
             : GROUP_LIMIT + 1
         ]
     )
     users = list(
-        CloudUser.objects.filter(Q(user_name__icontains=q) | Q(pk__istartswith=q)).order_by(
+        CloudUser.objects.filter(name_q("user_name", q) | Q(pk__startswith=q)).order_by(
             "user_name", "user_id"
         )[: GROUP_LIMIT + 1]
     )

@@ -23,6 +23,7 @@ from voipadmin.core.models import AuditEvent
 from voipadmin.core.paging import HtmxHttpRequest, render_list, wants_fragment
 from voipadmin.core.saved_views import pinned_tiles
 from voipadmin.core.selectors import AUDIT_PAGES, audit_csv_lines, audit_events
+from voipadmin.core.textsearch import is_short
 
 
 @require_GET
@@ -64,6 +65,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "q": q if valid else request.GET.get("q", "")[:200],
         "groups": groups,
+        "short": valid and is_short(q),
         "exact": search_service.exact_match(q) if valid and q and htmx else None,
         "looked_up": looked_up,
     }

@@ -25,6 +25,7 @@ from voipadmin.core.keyset import CursorField, Keyset
 from voipadmin.core.models import AuditEvent
 from voipadmin.core.renderers import FILTER_RENDERER
 from voipadmin.core.selectors import AUDIT_PAGES
+from voipadmin.core.textsearch import is_short
 
 # Paging and export parameters: never a filter, dropped whenever the filter changes (a new filter starts at 1).
 PAGING_PARAMS = ("page", "cursor", "format")
@@ -76,10 +77,12 @@ class CursorFilter(django_filters.Filter):
 
 class ListFilterSet(django_filters.FilterSet):
     """A list's filters. ``dated`` adds ``from``/``to``; ``keyset`` adds its ``cursor`` (voipadmin/core/keyset.py);
-    ``hidden`` names parsed params that are not controls."""
+    ``hidden`` names parsed params that are not controls; ``names_searched`` says that ``q`` matches names
+    (voipadmin/core/textsearch.py), so a short query is said to match from the start."""
 
     model: type[models.Model]
     dated = False
+    names_searched = False
     keyset: Keyset | None = None
     hidden: tuple[str, ...] = ()
 
@@ -119,6 +122,11 @@ class ListFilterSet(django_filters.FilterSet):
     @property
     def cleaned_data(self) -> dict[str, Any]:
         return self.form.cleaned_data if self.form.is_valid() else {}
+
+    @property
+    def starts_with_only(self) -> bool:
+        """A name search too short to match inside names: the list says how it matched."""
+        return type(self).names_searched and is_short(self.cleaned_data.get("q") or "")
 
     def visible_fields(self) -> list[forms.BoundField]:
         return [field for field in self.form if field.name not in self.hidden]
