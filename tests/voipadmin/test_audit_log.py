@@ -68,6 +68,26 @@ def test_in_chinese(rows: None, viewer_client: Client) -> None:
     assert "True" not in html and "voip_auth_user_set" not in html.split("<main")[1].split("<form")[0]
 
 
+def test_what_the_cloud_and_a_device_name_say_is_text_never_markup(viewer_client: Client) -> None:
+    hostile = "<img src=x onerror=alert(1)>"
+    audit_record(
+        actor=None,
+        action="voip_auth_user_set",
+        result=AuditEvent.Result.FAILED,
+        message="write.refused",
+        params={"device": hostile, "user": "ay9", "reason": "cloud_code", "cloud_code": 1109},
+        device_id="dev-door",
+        before={"auth_user": hostile},
+        after={"auth_user": "ay1"},
+        cloud_code=1109,
+        cloud_tid=hostile,
+        cloud_msg=hostile,
+    )
+    html = viewer_client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert hostile not in html and html.count("&lt;img src=x onerror=alert(1)&gt;") >= 3
+    assert '<span class="badge badge-bad">failed</span>' in html
+
+
 def test_in_english_and_another_zone(rows: None, viewer_client: Client) -> None:
     session = viewer_client.session
     session["voipadmin_timezone"] = "UTC"

@@ -252,20 +252,24 @@ def _fill(template: Any, values: Mapping[str, Any]) -> str:
     return str(template) % _Params(values)
 
 
-def reason_text(params: Mapping[str, Any]) -> str:
+def _texts(params: Mapping[str, Any]) -> dict[str, str]:
+    return {k: value_text(k, v) for k, v in params.items()}
+
+
+def reason_text(params: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> str:
+    """Why a write did not apply; ``texts`` are the parameters already in words, when the caller has them."""
     code = params.get("reason", "")
     if code == "cloud_code":
         return _fill(REASONS[code], {**params, "meaning": cloud_meaning(params.get("cloud_code"))})
     if code in REASONS:
-        return _fill(REASONS[code], {k: value_text(k, v) for k, v in params.items()})
+        return _fill(REASONS[code], texts if texts is not None else _texts(params))
     return str(code)
 
 
-def describe(action: str, params: Mapping[str, Any]) -> str:
+def describe(action: str, params: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> str:
     """What the action does, with its parameters: the object of "Done: …" and of the confirm step."""
     phrase = ACTION_PHRASES.get(action)
-    values = {k: value_text(k, v) for k, v in params.items()}
-    return _fill(phrase, values) if phrase is not None else action
+    return _fill(phrase, texts if texts is not None else _texts(params)) if phrase is not None else action
 
 
 def action_label(action: str) -> str:
@@ -277,10 +281,10 @@ def render(message: str, action: str, params: Mapping[str, Any]) -> str:
     template = MESSAGES.get(message)
     if template is None:
         return ""
-    values = {k: value_text(k, v) for k, v in params.items()}
-    values["what"] = describe(action, params)
+    texts = _texts(params)  # each parameter in words once: a list page renders 50 of these sentences
+    values = {**texts, "what": describe(action, params, texts)}
     if "reason" in params:
-        values["reason"] = reason_text(params)
+        values["reason"] = reason_text(params, texts)
     if "failure" in params:
         failure = FAILURES.get(params["failure"])
         values["failure"] = _fill(failure, values) if failure is not None else str(params["failure"])
