@@ -163,6 +163,26 @@ def rename_device(app: App, body: Any) -> dict:
     return {"deviceId": device_id, "name": name, "gmtModified": modified}
 
 
+def move_device(app: App, body: Any) -> dict:
+    """A device paired again in another home (reset and re-added): same id, the new home, ``gmtModified`` moves."""
+    body = body or {}
+    device_id, owner_id = body.get("deviceId"), body.get("ownerId")
+    if not isinstance(device_id, str) or not isinstance(owner_id, str):
+        raise ControlError(400, "deviceId and ownerId are required")
+    with app.store.write() as conn:
+        row = conn.execute("SELECT gmt_modified FROM devices WHERE id = ?", (device_id,)).fetchone()
+        if (
+            row is None
+            or conn.execute("SELECT 1 FROM homes WHERE owner_id = ?", (owner_id,)).fetchone() is None
+        ):
+            raise ControlError(404, "no such device or home")
+        modified = max(now_ms(), row[0] + 1)
+        conn.execute(
+            "UPDATE devices SET owner_id = ?, gmt_modified = ? WHERE id = ?", (owner_id, modified, device_id)
+        )
+    return {"deviceId": device_id, "ownerId": owner_id, "gmtModified": modified}
+
+
 def add_device(app: App, body: Any) -> dict:
     """A new device activated in a home: a copy of the home's first device (product, VoIP, auth user) with a
     new id, sn and name, and no services yet; deterministic from the home and how many devices it holds."""
@@ -280,6 +300,7 @@ ROUTES = {
     ("POST", "touch-order"): touch_order,
     ("POST", "rename-device"): rename_device,
     ("POST", "add-device"): add_device,
+    ("POST", "move-device"): move_device,
     ("GET", "dump"): dump,
     ("GET", "exchange-codes"): exchange_codes,
     ("GET", "health"): health,

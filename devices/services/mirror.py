@@ -116,10 +116,20 @@ def device_values(item: Any, owner_id: str | None) -> dict[str, Any]:
     return values
 
 
-def write_devices(rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tally) -> None:
+def write_devices(rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tally) -> set[str]:
+    """Write listed devices; return the homes whose devices changed (a device came in, moved in or moved out),
+    the only homes whose kept ``device_count`` can have changed (``home_device_counts_keep``)."""
     if not rows:
-        return
-    upsert(Device, "device_id", rows, now, tally)
+        return set()
+    existing = Device.objects.in_bulk(list(rows))
+    was = {pk: device.home_id for pk, device in existing.items()}
+    upsert(
+        Device, "device_id", rows, now, tally, existing=existing, make=lambda pk, v: Device(device_id=pk, **v)
+    )
+    homes = set()
+    for pk, values in rows.items():
+        if "home_id" in values and (pk not in was or was[pk] != values["home_id"]):
+            homes.update(h for h in (was.get(pk), values["home_id"]) if h)
     wanted = {(pk, t) for pk, values in rows.items() for t in values["vas_types"]}
     have = set(DeviceVasType.objects.filter(device_id__in=list(rows)).values_list("device_id", "vas_type"))
     if stale := have - wanted:
@@ -129,6 +139,7 @@ def write_devices(rows: dict[str, dict[str, Any]], now: dt.datetime, tally: Tall
         DeviceVasType.objects.bulk_create(
             [DeviceVasType(device_id=d, vas_type=t) for d, t in new], batch_size=1000, ignore_conflicts=True
         )
+    return homes
 
 
 @dataclass(frozen=True)
@@ -286,11 +297,15 @@ def _store_identities(with_user: list[DeviceDetails], now: dt.datetime, tally: T
     )
 
 
+RECOUNT_ALL_ABOVE = 5000
+
+
 def home_device_counts_keep(*, homes: list[str] | None = None) -> int:
     """Keep each home's ``device_count`` (the homes list shows it without counting per request).
 
-    One grouped pass over the devices, writing only the homes whose count changed; ``homes`` narrows it to a
-    few (a refresh). Returns how many homes changed.
+    Counts the devices of ``homes`` (the homes ``write_devices`` said changed), or of every home when None (1.8 s
+    at 10^6 devices in 5×10^5 homes, which is why a pass recounts only what it changed); writes only the homes
+    whose count changed, and returns how many.
     """
     counted = (
         Device.objects.filter(home=OuterRef("pk"))
@@ -300,5 +315,7 @@ def home_device_counts_keep(*, homes: list[str] | None = None) -> int:
         .values("n")
     )
     fresh = Coalesce(Subquery(counted), 0)
+    if homes is not None and len(homes) > RECOUNT_ALL_ABOVE:
+        homes = None  # a first pass touches every home: one grouped pass beats a list of them all
     qs = Home.objects.all() if homes is None else Home.objects.filter(pk__in=homes)
     return qs.exclude(device_count=fresh).update(device_count=fresh)

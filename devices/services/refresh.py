@@ -44,7 +44,7 @@ def device_refresh(*, device_id: str, client: CloudClient | None = None) -> Devi
     now, tally = timezone.now(), Tally()
     values = {"name": info.name, "icon": info.icon, "vas_types": sorted(int(t) for t in info.types)}
     with transaction.atomic():
-        write_devices({device_id: values}, now, tally)
+        write_devices({device_id: values}, now, tally)  # no home in ``values``: no home's count moves
         Device.objects.filter(pk=device_id).update(synced_at=now)
         store_details(details, now, tally)
     return Device.objects.select_related("home").get(pk=device_id)
@@ -66,9 +66,9 @@ def home_refresh(*, owner_id: str, client: CloudClient) -> Home:
         HomeMember.objects.bulk_create(
             [HomeMember(home_id=owner_id, user_id=u, synced_at=now) for u in known], ignore_conflicts=True
         )
-        write_devices({item.id: device_values(item, owner_id) for item in items}, now, tally)
+        moved = write_devices({item.id: device_values(item, owner_id) for item in items}, now, tally)
         store_details_batch(details, now, tally)
-        home_device_counts_keep(homes=[owner_id])
+        home_device_counts_keep(homes=sorted({owner_id, *moved}))
     return Home.objects.get(pk=owner_id)
 
 

@@ -157,7 +157,7 @@ def sync_device_list_per_home(
     def flush() -> None:
         nonlocal rows, homes_in_batch
         with transaction.atomic():
-            write_devices(rows, now, tally)
+            p.recount |= write_devices(rows, now, tally)
         device_ids.extend(rows)
         p.advance(homes_in_batch)
         rows, homes_in_batch = {}, 0
@@ -203,7 +203,7 @@ def sync_changed_devices(
                 if values["home_id"] not in known_homes:
                     values["home_id"] = None
             with transaction.atomic():
-                write_devices(rows, now, p.tally)
+                p.recount |= write_devices(rows, now, p.tally)
             device_ids += rows
             p.advance(len(rows))
     except CloudError as exc:
@@ -300,7 +300,8 @@ def _devices_pass(client: CloudClient, p: SyncPass) -> None:
             changed = sync_device_list_per_home(client, [h for h in stored if h not in retry_homes], now, p)
         device_ids += changed
     sync_details(client, [*p.retry(SyncFailure.Scope.DEVICE), *device_ids], now, p)
-    home_device_counts_keep()
+    if p.recount:
+        home_device_counts_keep(homes=sorted(p.recount))
     if p.notes:
         p.tally.add("homes_stored", Home.objects.count())
         p.tally.add("devices_stored", Device.objects.count())

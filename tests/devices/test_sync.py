@@ -59,6 +59,25 @@ def test_a_change_in_the_cloud_is_picked_up_incrementally(sandbox_settings, sand
     assert state.is_auth is False
 
 
+def test_the_kept_device_counts_follow_a_device_that_moves_or_arrives(
+    sandbox_settings, sandbox_clean
+) -> None:
+    """An incremental pass recounts exactly the homes a device left or joined, and they are right."""
+    devices_sync()
+    left, joined = [h for h in Home.objects.order_by("pk") if h.devices.count() >= 2][:2]
+    counts = {h.pk: h.device_count for h in Home.objects.all()}
+    assert counts == {h.pk: h.devices.count() for h in Home.objects.all()}
+    mover = left.devices.order_by("pk").first()
+    sandbox_clean.control("POST", "move-device", json={"deviceId": mover.pk, "ownerId": joined.pk})
+    sandbox_clean.control("POST", "add-device", json={"ownerId": joined.pk})
+    run = devices_sync()
+    assert run.state == SyncRun.State.SUCCEEDED and not run.full
+    after = {h.pk: h.device_count for h in Home.objects.all()}
+    assert after == {h.pk: h.devices.count() for h in Home.objects.all()}
+    assert after[left.pk] == counts[left.pk] - 1 and after[joined.pk] == counts[joined.pk] + 2
+    assert {pk for pk in after if after[pk] != counts[pk]} == {left.pk, joined.pk}
+
+
 def test_under_error_rate_the_sync_still_ends_with_every_row_and_records_retries(
     sandbox_settings, sandbox_clean
 ) -> None:

@@ -130,6 +130,8 @@ class SyncPass:
     show_progress: bool = False
     failed: dict[tuple[str, str], str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # The keys of kept counts this pass changed, recounted at its end (devices: the homes a device joined or left).
+    recount: set[str] = field(default_factory=set)
     _saved: float = 0.0
     _bar: Any = None
     _owner: int = field(default_factory=threading.get_ident)
