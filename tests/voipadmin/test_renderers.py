@@ -11,12 +11,20 @@ from django.utils import translation
 from devices.filters import DeviceFilter, HomeFilter, ReconciliationItemFilter
 from mall.filters import OrderFilter, SubscriptionFilter
 from tests.mall.factories import MallFactory
-from voipadmin.core.filters import AuditFilter, ListFilterSet
+from voipadmin.core.filters import AuditFilter, ListFilterSet, SyncFilter
 from voipadmin.core.renderers import DRAWN, FILTER_RENDERER
 
 pytestmark = pytest.mark.django_db
 
-FILTERS = [OrderFilter, SubscriptionFilter, DeviceFilter, HomeFilter, ReconciliationItemFilter, AuditFilter]
+FILTERS = [
+    OrderFilter,
+    SubscriptionFilter,
+    DeviceFilter,
+    HomeFilter,
+    ReconciliationItemFilter,
+    AuditFilter,
+    SyncFilter,
+]
 QUERIES = [
     "",
     "q=voip&status=paid&status=refunded&mall=MALL0001&site=CN&device=vd1&from=2025-01-01&to=2025-01-31",

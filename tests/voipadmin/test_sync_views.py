@@ -59,8 +59,18 @@ def test_bad_input_is_a_400_never_a_500(ops_client: Client, query: str) -> None:
 
 def test_a_filter_and_a_page_past_the_end(ops_client: Client) -> None:
     _runs()
-    html = ops_client.get(URL + "?kind=mall").content.decode()
+    page = ops_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The form draws its one control, with "any" chosen.
+    assert '<select name="kind"' in page and '<option value="" selected>any</option>' in page
+    response = ops_client.get(URL + "?kind=mall", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
     assert 'data-state="running"' in html and 'data-state="partial"' not in html
+    assert '<option value="mall" selected>Mall</option>' in html
+    # Undo: the chip removes the filter and lists every pass again.
+    chip = response.context["filter"].chips()
+    assert [(c.label, c.value) for c in chip] == [("Sync", "Mall")] and chip[0].url == URL
+    again = ops_client.get(chip[0].url).content.decode()
+    assert 'data-state="running"' in again and 'data-state="partial"' in again
     # An old page-number link is ignored: the first page.
     assert ops_client.get(URL + "?page=50").status_code == 200
     assert ops_client.get(reverse("sync-row", args=[999999])).status_code == 404

@@ -22,10 +22,11 @@ from mall.tasks import mall_sync_task
 from voipadmin.core import audit_messages, locks
 from voipadmin.core.audit import audit_record
 from voipadmin.core.confirm import confirm_step, confirmed
-from voipadmin.core.forms import SyncListForm, SyncStartForm
+from voipadmin.core.filters import SyncFilter
+from voipadmin.core.forms import SyncStartForm
 from voipadmin.core.models import AuditEvent, SyncFailure, SyncRun
 from voipadmin.core.paging import HtmxHttpRequest, render_list
-from voipadmin.core.selectors import SYNC_PAGES
+from voipadmin.core.selectors import SYNC_PAGES, sync_runs
 from voipadmin.core.syncpass import last_watermark, lock_key
 
 TASKS = {"devices": devices_sync_task, "mall": mall_sync_task}
@@ -33,16 +34,15 @@ TASKS = {"devices": devices_sync_task, "mall": mall_sync_task}
 
 @require_GET
 def sync_list(request: HtmxHttpRequest) -> HttpResponse:
-    form = SyncListForm(request.GET)
-    valid = form.is_valid()
-    runs = SyncRun.objects.exclude(kind=SyncRun.Kind.DEVICE).select_related("requested_by")
-    if valid and form.cleaned_data["kind"]:
-        runs = runs.filter(kind=form.cleaned_data["kind"])
+    filters = SyncFilter(request=request)
+    valid = filters.is_valid()
+    data = filters.cleaned_data
+    runs = sync_runs(filters=data)
     context = {
-        "form": form,
+        "filter": filters,
+        "form": filters.form,
         # An invalid query (a forged cursor) never reaches the pager: no rows, and the form's error.
-        "page": SYNC_PAGES.page(runs, cursor=form.cleaned_data["cursor"], total=True) if valid else None,
-        "page_form": form,
+        "page": SYNC_PAGES.page(runs, cursor=data["cursor"], total=True) if valid else None,
         "failures": SyncFailure.objects.select_related("run")[:50],
         "failure_count": SyncFailure.objects.count(),
         "awaiting": _awaiting_worker(),

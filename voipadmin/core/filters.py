@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voipadmin.core import audit_messages
-from voipadmin.core.forms import SearchField
+from voipadmin.core.forms import SYNC_KIND_CHOICES, SearchField
 from voipadmin.core.keyset import CursorField, Keyset
-from voipadmin.core.models import AuditEvent
+from voipadmin.core.models import AuditEvent, SyncRun
 from voipadmin.core.renderers import FILTER_RENDERER
-from voipadmin.core.selectors import AUDIT_PAGES
+from voipadmin.core.selectors import AUDIT_PAGES, SYNC_PAGES
 from voipadmin.core.textsearch import is_short
 
 # Paging and export parameters: never a filter, dropped whenever the filter changes (a new filter starts at 1).
@@ -224,3 +224,16 @@ class AuditFilter(ListFilterSet):
         **any_choice(choices=AuditEvent.Result.choices),
     )
     format = django_filters.ChoiceFilter(choices=[("csv", "CSV")], method="filter_nothing")
+
+
+# -- the sync passes ---------------------------------------------------------------------------------------------
+
+
+class SyncFilter(ListFilterSet):
+    model = SyncRun
+    keyset = SYNC_PAGES
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Sync"),
+        **any_choice(choices=SYNC_KIND_CHOICES),
+    )

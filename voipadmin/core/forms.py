@@ -5,9 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from voipadmin.core.keyset import CursorField
-from voipadmin.core.selectors import SYNC_PAGES
-
 MAX_QUERY = 200
 
 
@@ -30,13 +27,6 @@ class SearchForm(forms.Form):
 
 
 SYNC_KIND_CHOICES = [("devices", _("Devices")), ("mall", _("Mall"))]
-
-
-class SyncListForm(forms.Form):
-    """The sync passes list's filter: an optional kind (anything else is a 400)."""
-
-    kind = forms.ChoiceField(label=_("Sync"), choices=[("", _("All")), *SYNC_KIND_CHOICES], required=False)
-    cursor = CursorField(keyset=SYNC_PAGES)
 
 
 class SyncStartForm(forms.Form):

@@ -30,7 +30,7 @@ MAX_QUERY = 1000
 @dataclass(frozen=True)
 class ListSpec:
     url_name: str
-    filterset: str  # dotted path of the list's FilterSet ("" when the list has none)
+    filterset: str  # dotted path of the list's FilterSet
     selector: str  # dotted path of the selector that builds its queryset from the cleaned filters
 
 
@@ -44,7 +44,7 @@ LISTS: dict[str, ListSpec] = {
         "mall:subscription-list", "mall.filters.SubscriptionFilter", "mall.selectors.subscription_list"
     ),
     "audit": ListSpec("audit", "voipadmin.core.filters.AuditFilter", "voipadmin.core.selectors.audit_events"),
-    "syncs": ListSpec("syncs", "", ""),
+    "syncs": ListSpec("syncs", "voipadmin.core.filters.SyncFilter", "voipadmin.core.selectors.sync_runs"),
 }
 
 
@@ -94,25 +94,11 @@ def view_count(view: SavedView) -> int | None:
 def _count(view: SavedView) -> int | None:
     spec = LISTS[view.list_name]
     data = QueryDict(view.query)
-    if not spec.filterset:
-        return _sync_count(data)
     filters = import_string(spec.filterset)(data)
     if not filters.is_valid():
         return None
     selector: Callable[..., Any] = import_string(spec.selector)
     return selector(filters=filters.cleaned_data).order_by().count()
-
-
-def _sync_count(data: QueryDict) -> int | None:
-    from voipadmin.core.forms import SyncListForm
-    from voipadmin.core.models import SyncRun
-
-    form = SyncListForm(data)
-    if not form.is_valid():
-        return None
-    runs = SyncRun.objects.exclude(kind=SyncRun.Kind.DEVICE)
-    kind = form.cleaned_data.get("kind")
-    return (runs.filter(kind=kind) if kind else runs).count()
 
 
 def pinned_tiles() -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from voipadmin.core import audit_messages
 from voipadmin.core.audit import audit_text
 from voipadmin.core.csvstream import csv_lines
 from voipadmin.core.keyset import Keyset
-from voipadmin.core.models import AuditEvent
+from voipadmin.core.models import AuditEvent, SyncRun
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -49,6 +49,14 @@ def audit_events(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
         qs = qs.filter(result=result)
     qs = qs.filter(local_days_q("created_at", filters.get("from"), filters.get("to")))
     return qs.order_by(*AUDIT_PAGES.order)
+
+
+def sync_runs(*, filters: dict[str, Any]) -> QuerySet[SyncRun]:
+    """The devices and mall passes (a one-device refresh is the device page's, not a pass), of one kind if asked."""
+    qs = SyncRun.objects.exclude(kind=SyncRun.Kind.DEVICE).select_related("requested_by")
+    if kind := filters.get("kind"):
+        qs = qs.filter(kind=kind)
+    return qs.order_by(*SYNC_PAGES.order)
 
 
 def audit_csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
