@@ -48,7 +48,7 @@ export BENCH_DATABASE_URL BENCH_SMALL_DATABASE_URL
 bench: bench-lists bench-lookup bench-pages bench-orders-sql bench-load bench-orders bench-reconcile
 
 bench-seed: $(STAMP) messages
-	$(PY) -m bench.seed $(BENCH_ARGS)
+	$(PY) -m bench.seed $(BENCH_SEED_ARGS)
 
 bench-lists: bench-seed
 	$(PY) -m bench.lists $(BENCH_ARGS)

@@ -224,6 +224,34 @@ def verdicts(targets: Iterable[tuple[str, bool]]) -> bool:
     return ok
 
 
+def two_sizes_parser(prog: str, rounds: int = 9) -> Any:
+    """The arguments of a benchmark that sets the 10^4 data set beside the 10^6 one (bench.lookup, bench.pages)."""
+    import argparse
+    import os
+
+    from bench.seed import BIG, SMALL
+
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--small", default=os.environ.get("BENCH_SMALL_DATABASE_URL", SMALL))
+    parser.add_argument("--big", default=os.environ.get("BENCH_DATABASE_URL", BIG))
+    parser.add_argument("--small-devices", type=int, default=10_000)
+    parser.add_argument("--devices", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    return parser
+
+
+def two_sides(args: Any) -> dict[str, Side]:
+    """Django on the big database, then each side seeded to its size: ``{"10^4": Side, "10^6": Side}``."""
+    django_setup(args.big)
+    from bench.seed import seed
+
+    sides = {}
+    for label, url, size in (("10^4", args.small, args.small_devices), ("10^6", args.big, args.devices)):
+        sides[label] = Side(label, url)
+        seed(size)
+    return sides
+
+
 class Side:
     """One database of a side-by-side run in one process: its connection, its cache keys and a logged-in client.
 

@@ -9,38 +9,26 @@ Target: every case at 10^6 within 1.5x of the same case at 10^4.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from urllib.parse import quote
 
-from bench.seed import BIG
-
-SMALL = "postgres://postgres@127.0.0.1:5432/voipadmin_bench_small"
+from bench.seed import TARGET_DEVICE
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.lookup")
-    parser.add_argument("--small", default=os.environ.get("BENCH_SMALL_DATABASE_URL", SMALL))
-    parser.add_argument("--big", default=os.environ.get("BENCH_DATABASE_URL", BIG))
-    parser.add_argument("--small-devices", type=int, default=10_000)
-    parser.add_argument("--devices", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=9)
-    args = parser.parse_args()
+    from bench.common import two_sides, two_sizes_parser
 
-    from bench.common import django_setup
-
-    django_setup(args.big)
-    from bench.common import Side, get, interleaved, verdicts
-    from bench.seed import TARGET_DEVICE, device_id, open_id, seed
+    args = two_sizes_parser("python -m bench.lookup").parse_args()
+    sides = two_sides(args)
     from mall.models import Order
 
-    sides = {}
-    for label, url, size in (("10^4", args.small, args.small_devices), ("10^6", args.big, args.devices)):
-        side = Side(label, url)
-        seed(size)
-        order = Order.objects.filter(device_id=TARGET_DEVICE).values_list("pk", flat=True).first()
-        sides[label] = (side, order)
+    orders = {}
+    for label, side in sides.items():
+        side.use()
+        orders[label] = Order.objects.filter(device_id=TARGET_DEVICE).values_list("pk", flat=True).first()
+    from bench.common import get, interleaved, verdicts
+    from bench.seed import device_id, open_id
+
     cases = {
         "device id": lambda order: f"/search/?q={device_id(4242)}",
         "order id": lambda order: f"/search/?q={order}",
@@ -49,8 +37,8 @@ def main() -> int:
     }
     fns = {}
     for case, url in cases.items():
-        for label, (side, order) in sides.items():
-            fns[f"{label}: {case}"] = side.call(get(side.client, url(order), ok=(200, 302)))
+        for label, side in sides.items():
+            fns[f"{label}: {case}"] = side.call(get(side.client, url(orders[label]), ok=(200, 302)))
     med, queries = interleaved(fns, args.rounds)
     print(f"\n/search/?q= at 10^4 and 10^6 rows, median of {args.rounds} interleaved rounds (ms)")
     print(f"{'case':12} {'10^4':>8} {'q':>3} {'10^6':>9} {'q':>3} {'10^6/10^4':>10}")

@@ -9,13 +9,9 @@ and warm. Prints the median time and the queries of each at both sizes, side by 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from typing import Any
-
-from bench.lookup import SMALL
-from bench.seed import BIG
 
 
 def cold(fn: Callable[[], Any], side: Any) -> Callable[[], Any]:
@@ -27,26 +23,13 @@ def cold(fn: Callable[[], Any], side: Any) -> Callable[[], Any]:
 
 
 def main() -> int:
-    import os
+    from bench.common import two_sides, two_sizes_parser
 
-    parser = argparse.ArgumentParser(prog="python -m bench.pages")
-    parser.add_argument("--small", default=os.environ.get("BENCH_SMALL_DATABASE_URL", SMALL))
-    parser.add_argument("--big", default=os.environ.get("BENCH_DATABASE_URL", BIG))
-    parser.add_argument("--small-devices", type=int, default=10_000)
-    parser.add_argument("--devices", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=9)
-    args = parser.parse_args()
+    args = two_sizes_parser("python -m bench.pages").parse_args()
+    sides = two_sides(args)
+    from bench.common import get, interleaved, verdicts
+    from bench.seed import TARGET_DEVICE
 
-    from bench.common import django_setup
-
-    django_setup(args.big)
-    from bench.common import Side, get, interleaved, verdicts
-    from bench.seed import TARGET_DEVICE, seed
-
-    sides = {}
-    for label, url, size in (("10^4", args.small, args.small_devices), ("10^6", args.big, args.devices)):
-        sides[label] = Side(label, url)
-        seed(size)
     cases = {
         "device page": (f"/devices/{TARGET_DEVICE}/", False, {}),
         "its mall panel": (f"/mall/devices/{TARGET_DEVICE}/panel/", False, {"HX-Request": "true"}),

@@ -106,6 +106,7 @@ RESULTS = [("ok", 85), ("failed", 8), ("unknown", 4), ("not_sent", 3)]
 APP_IDS = ["wx5d1ac9e5a7f0b001", "wx5d1ac9e5a7f0b002", "wx5d1ac9e5a7f0b003"]
 TWO_YEARS = 730 * 86400
 BIG = "postgres://postgres@127.0.0.1:5432/voipadmin_bench_big"
+SMALL = "postgres://postgres@127.0.0.1:5432/voipadmin_bench_small"
 
 
 @dataclass(frozen=True)
