@@ -373,3 +373,30 @@ def test_csv_export_makes_formula_like_text_inert_and_keeps_negative_numbers(
     names = {r[0]: r[9] for r in rows[1:]}
     assert names[order.order_id] == "'" + order.commodity_name
     assert not any(name.startswith(("=", "+", "-", "@")) for name in names.values())
+
+
+def test_an_order_row_says_its_discount_its_other_lines_and_its_device(viewer_client: Client) -> None:
+    device = DeviceFactory(name="前门 <b>门铃</b>")
+    OrderFactory(order_id="1740000000000A", line_count=3, device=device)
+    OrderFactory(
+        order_id="1740000000000B",
+        amount_origin=Decimal("9.90"),
+        commodity_name="",
+        commodity_code="",
+        device_id="vd-unknown",
+    )
+    html = viewer_client.get(reverse("mall:order-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    first = html[html.index("1740000000000A/") : html.index("</tr>", html.index("1740000000000A/"))]
+    assert "+2 lines" in first
+    assert (
+        '<s class="muted" title="original amount"><span class="visually-hidden">original amount</span>'
+        in first
+    )
+    assert f"/devices/{device.device_id}/" in first and "前门 &lt;b&gt;门铃&lt;/b&gt;" in first
+    second = html[html.index("1740000000000B/") : html.index("</tr>", html.index("1740000000000B/"))]
+    assert "<s " not in second and "line" not in second and "<td>—</td>" in second
+    assert (
+        '<code class="muted">vd-unknown</code>' in second
+    )  # a device the mirror has not seen: its id, no link
+    zh = viewer_client.get(reverse("mall:order-list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "原价金额" in zh and "+2 行" in zh

@@ -146,7 +146,10 @@ class ListFilterSet(django_filters.FilterSet):
         return query
 
     def chips(self) -> list[Chip]:
-        """One chip per active value (a status ticked twice is two chips); each links to the filter without it."""
+        """One chip per active value (a status ticked twice is two chips); each links to the filter without it.
+        Worked out once per list render (the count and the bar both read it)."""
+        if getattr(self, "_chips", None) is not None:
+            return self._chips
         if not self.form.is_valid():
             return []
         chips = []
@@ -157,6 +160,7 @@ class ListFilterSet(django_filters.FilterSet):
                 query = self._query()
                 query.setlist(field.name, [v for v in raw if v != value])
                 chips.append(Chip(str(field.label), choices.get(value, value), self._url(query)))
+        self._chips: list[Chip] | None = chips
         return chips
 
     @property

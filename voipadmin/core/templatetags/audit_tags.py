@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.template.defaultfilters import urlencode
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from voipadmin.core import audit_messages
 from voipadmin.core.audit import audit_text
+from voipadmin.core.templatetags.time_tags import local_stamp
 
 register = template.Library()
 
@@ -50,41 +54,56 @@ def audit_target(target: str) -> str:
     return target
 
 
-# The two cells of an audit row that hold logic, drawn in Python: in the template they were most of a 50-row page.
+# An audit row is drawn in Python (as the device rows are: devices/templatetags/devices_tags.py); in the template
+# it was two thirds of a 50-row page. The table around the rows stays voipadmin/_audit_rows.html.
 RESULT_BADGES = {"ok": "ok", "failed": "bad", "not_sent": "bad"}  # any other result (unknown): a warning
 
 
-@register.filter
-def audit_result(event: Any) -> SafeString:
-    """The row's result as a badge coloured by what it means."""
+def _result(event: Any) -> str:
     kind = RESULT_BADGES.get(event.result, "warn")
-    return format_html('<span class="badge badge-{}">{}</span>', kind, event.get_result_display())
+    return f'<span class="badge badge-{kind}">{escape(event.get_result_display())}</span>'
 
 
-@register.filter
-def audit_change(event: Any) -> SafeString:
+def _change(event: Any) -> str:
     """The change cell: each field before → after (changed ones first), the row's sentence, the cloud's answer."""
     parts = []
     for field, old, new in audit_changes(event):
-        if old is None:
-            parts.append(format_html('<div><span class="muted">{}:</span> {}</div>', field, new))
-        else:
-            parts.append(
-                format_html(
-                    '<div><span class="muted">{}:</span> <span class="muted">{}</span> → {}</div>',
-                    field,
-                    old,
-                    new,
-                )
-            )
+        shown = escape(new) if old is None else f'<span class="muted">{escape(old)}</span> → {escape(new)}'
+        parts.append(f'<div><span class="muted">{escape(field)}:</span> {shown}</div>')
     if text := audit_text(event):
-        parts.append(format_html("<div>{}</div>", text))
+        parts.append(f"<div>{escape(text)}</div>")
     if event.cloud_code is not None:
         cloud = _("Cloud: %(code)s %(msg)s (tid %(tid)s)")
-        parts.append(
-            format_html(
-                '<div class="muted">{}</div>',
-                cloud % {"code": event.cloud_code, "msg": event.cloud_msg, "tid": event.cloud_tid},
-            )
+        said = cloud % {"code": event.cloud_code, "msg": event.cloud_msg, "tid": event.cloud_tid}
+        parts.append(f'<div class="muted">{escape(said)}</div>')
+    return "".join(parts)
+
+
+def _device_cell(event: Any, devices_url: str) -> str:
+    if not event.device_id:
+        return "<td>—</td>"
+    name = getattr(event, "device_name", None)  # the log's annotation; another table has none
+    link = f'<a href="{escape(devices_url)}{escape(urlencode(event.device_id))}/">{escape(name or event.device_id)}</a>'
+    return (
+        f'<td>{link}<br><code class="muted">{escape(event.device_id)}</code></td>'
+        if name
+        else f"<td>{link}</td>"
+    )
+
+
+@register.simple_tag
+def audit_rows(events: Iterable[Any], show_device: bool = False) -> SafeString:
+    """The rows of an audit table: time, actor, action and target, device (the log's own table), result, change.
+
+    Built as strings with every value escaped (format_html per cell was a third of the page again)."""
+    devices_url = reverse("devices:device-list") if show_device else ""
+    rows = []
+    for e in events:
+        target = f'<br><code class="muted">{escape(audit_target(e.target))}</code>' if e.target else ""
+        device = _device_cell(e, devices_url) if show_device else ""
+        rows.append(
+            f'<tr><td class="nowrap">{local_stamp(e.created_at, "Y-m-d H:i:s")}</td>'
+            f"<td>{escape(e.actor_name)}</td><td>{escape(audit_action(e.action))}{target}</td>{device}"
+            f'<td>{_result(e)}</td><td class="change">{_change(e)}</td></tr>'
         )
-    return format_html_join("", "{}", ((part,) for part in parts))
+    return mark_safe("\n".join(rows))  # noqa: S308 -- every value in the rows is escaped above
