@@ -2,9 +2,10 @@
 
     python -m bench.orders_sql [--database postgres://…/voipadmin_bench_big] [--profile]
 
-For each case the page is fetched, its SQL captured, and each statement run again alone (same SQL, same
-parameters) on the same connection; both are medians of interleaved rounds. The ratio page / sum of bare SQL is
-what Python and the templates cost per page (target <= 8x). ``--profile`` prints cProfile's top functions of
+For each case the page is fetched, its SQL captured, and every SELECT it ran is run again alone (same SQL, same
+parameters) on the same connection; all are medians of interleaved rounds. The ratio page / all of its SQL run
+bare is what Python and the templates cost per page (target <= 8x); the page against the list's own SQL alone is
+printed beside it. ``--profile`` prints cProfile's top functions of
 the first page's render (cumulative time), the view's own Python included.
 """
 
@@ -60,21 +61,27 @@ def main() -> int:
     for name, (url, headers) in cases.items():
         page = get(client, url, **headers)
         page()
-        # Only the list's own SQL: the session and user reads happen on every page, of every framework.
-        sql = [q["sql"] for q in captured(page) if "mall_order" in q["sql"]]
+        # Every SELECT the page ran (session, user, role, bell, saved views, the list, its total), and the list's
+        # own among them; a write the page made (a session's "last seen", once a minute) is not replayed.
+        selects = [q["sql"] for q in captured(page) if q["sql"].lstrip().upper().startswith("SELECT")]
         fns[f"page: {name}"] = page
-        fns[f"sql: {name}"] = bare(sql)
+        fns[f"sql: {name}"] = bare(selects)
+        fns[f"list sql: {name}"] = bare([sql for sql in selects if "mall_order" in sql])
     med, queries = interleaved(fns, args.rounds)
     print(f"\n/mall/orders/ against its bare SQL, median of {args.rounds} interleaved rounds (ms)")
-    print(f"{'case':22} {'page':>8} {'q':>3} {'bare SQL':>9} {'q':>3} {'page/SQL':>9}")
+    print(
+        f"{'case':22} {'page':>8} {'q':>3} {'all SQL':>8} {'q':>3} {'page/SQL':>9} {'list SQL':>9} {'page/list':>10}"
+    )
     targets = []
     for name in cases:
-        page, sql = med[f"page: {name}"], med[f"sql: {name}"]
+        page, sql, own = med[f"page: {name}"], med[f"sql: {name}"], med[f"list sql: {name}"]
         print(
-            f"{name:22} {page:8.1f} {queries['page: ' + name]:3d} {sql:9.2f} {queries['sql: ' + name]:3d}"
-            f" {page / sql:8.1f}x"
+            f"{name:22} {page:8.1f} {queries['page: ' + name]:3d} {sql:8.2f} {queries['sql: ' + name]:3d}"
+            f" {page / sql:8.1f}x {own:9.2f} {page / own:9.1f}x"
         )
-        targets.append((f"{name}: page within 8x of its bare SQL ({page / sql:.1f}x)", page / sql <= 8))
+        targets.append(
+            (f"{name}: page within 8x of all its SQL run bare ({page / sql:.1f}x)", page / sql <= 8)
+        )
     if args.profile:
         profile = cProfile.Profile()
         page = get(client, "/mall/orders/")

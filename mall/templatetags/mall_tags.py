@@ -123,7 +123,8 @@ def order_rows(
         name = escape(o["commodity_name"] or o["commodity_code"] or "—")
         if o["line_count"] > 1:
             more = o["line_count"] - 1
-            name += f' <span class="muted">{escape(ngettext("+%(counter)s line", "+%(counter)s lines", more) % {"counter": more})}</span>'
+            lines = ngettext("+%(counter)s line", "+%(counter)s lines", more) % {"counter": more}
+            name += f' <span class="muted">{escape(lines)}</span>'
         amount = ""
         if o["amount_origin"] is not None and o["amount_origin"] != o["amount_trade"]:
             said = escape(_("original amount"))

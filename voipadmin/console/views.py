@@ -81,9 +81,10 @@ def audit_list(request: HtmxHttpRequest) -> HttpResponse:
     events = audit_events(filters=filters.cleaned_data) if valid else AuditEvent.objects.none()
     if valid and filters.cleaned_data["format"] == "csv":
         return csv_response(audit_csv_lines(events), "audit.csv")
-    # The log names each device beside its id (one subquery, on the page's rows only).
+    # The log names each device beside its id (one subquery by primary key, on the page's rows only; unordered,
+    # or the model's default order would sort each row's one match).
     named = events.annotate(
-        device_name=Subquery(Device.objects.filter(pk=OuterRef("device_id")).values("name")[:1])
+        device_name=Subquery(Device.objects.filter(pk=OuterRef("device_id")).order_by().values("name")[:1])
     )
     page = AUDIT_PAGES.page(named, cursor=filters.cleaned_data["cursor"], total=True) if valid else None
     context = {"filter": filters, "form": filters.form, "page": page}
