@@ -206,6 +206,9 @@ def test_a_short_name_matches_from_the_start_and_the_page_says_so(viewer_client:
     by_title = {g.title: [hit.label for hit in g.items] for g in found.context["groups"]}
     assert by_title == {"Devices": ["王伟 门铃"], "Homes": ["王伟的家"], "Users": ["王伟"]}
     assert note in found.content.decode()
+    # Nothing starts with "伟家": the page says why a name that holds it was not found.
+    nothing = viewer_client.get("/search/", {"q": "伟家"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert nothing.context["groups"] == [] and note in nothing.content.decode()
     anywhere = viewer_client.get("/search/", {"q": "王伟家"}, HTTP_ACCEPT_LANGUAGE="en")
     assert [g.title for g in anywhere.context["groups"]] == [
         "Homes"
