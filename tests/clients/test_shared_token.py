@@ -69,7 +69,7 @@ def test_after_expiry_two_processes_refresh_once(shared_db: dict[str, Any], sand
     sandbox_clean.control("POST", "tokens/expire")
     reports = run_workers({**shared_db, "kind": "cloud", "calls": 2})
     assert [r["ok"] for r in reports] == [2, 2]
-    assert sum(r["token_requests"] for r in reports) == 1  # one refresh between them
+    assert sum(r["token_requests"] for r in reports) == 1, (first, reports)  # one refresh between them
     new = {t for r in reports for t in r["tokens"]} - set(first["tokens"])
     assert len(new) == 1 and all(r["token_retries"] <= 1 for r in reports)
 
