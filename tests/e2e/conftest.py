@@ -119,6 +119,22 @@ def login(page: Page, live_server: object, make_user: Callable[..., User]) -> Ca
     return as_role
 
 
+def restore_history(page: Page, move: Callable[[], object]) -> None:
+    """Back or forward, then wait until htmx has swapped the restored page in.
+
+    htmx keeps no history cache here, so it asks the server for the full page again; the response arrives before
+    htmx swaps it in, so waiting for the response alone can read the page it is about to replace. htmx fires
+    `htmx:historyRestore` once the swap is done.
+    """
+    page.evaluate(
+        "() => { window.__restored = false;"
+        " document.body.addEventListener('htmx:historyRestore', () => { window.__restored = true; }, {once: true}); }"
+    )
+    move()
+    page.wait_for_function("() => window.__restored === true")
+    page.wait_for_load_state("networkidle")
+
+
 @pytest.fixture
 def screenshot(page: Page) -> Callable[[str], Path]:
     """Save a full-page screenshot under test-artifacts/screenshots (git-ignored) for people to look at."""

@@ -7,14 +7,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import restore_history
 from tests.e2e.test_mall import _order_ids, mall_mirror  # noqa: F401  (the fixture)
-
-
-def _restore(page: Page, move: Callable[[], object]) -> None:
-    """Back or forward: htmx keeps no history cache, so it asks the server for the full page again."""
-    with page.expect_response(lambda r: r.request.headers.get("hx-history-restore-request") == "true"):
-        move()
-    page.wait_for_load_state("networkidle")
 
 
 def _totals(page: Page) -> str:
@@ -59,18 +53,18 @@ def test_untick_clear_back_and_forward_on_orders(
     expect(page.locator(".chips")).to_have_count(0)
 
     # Back restores the earlier state (list, totals and ticks), forward the later one.
-    _restore(page, page.go_back)
+    restore_history(page, page.go_back)
     page.wait_for_url(re.compile(r"\?status=refunded$"))
     page.wait_for_load_state("networkidle")
     expect(page.locator("input[name=status][value=refunded]")).to_be_checked()
     expect(page.locator("input[name=status][value=paid]")).not_to_be_checked()
-    _restore(page, page.go_back)
+    restore_history(page, page.go_back)
     page.wait_for_url(re.compile(r"\?status=paid&status=refunded$"))
     page.wait_for_load_state("networkidle")
     assert _order_ids(page) == two and _totals(page) == two_totals
-    _restore(page, page.go_forward)
+    restore_history(page, page.go_forward)
     page.wait_for_url(re.compile(r"\?status=refunded$"))
-    _restore(page, page.go_forward)
+    restore_history(page, page.go_forward)
     page.wait_for_url(lambda url: "status" not in url)
     page.wait_for_load_state("networkidle")
     assert _order_ids(page) == everything

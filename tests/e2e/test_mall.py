@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from mall.models import Order
 from mall.services.upsert import order_day_totals_rebuild
+from tests.e2e.conftest import restore_history
 from tests.factories import DeviceFactory
 from tests.mall.factories import (
     CommodityFactory,
@@ -98,8 +99,7 @@ def test_orders_filter_page_back_open_and_export(
     screenshot("mall-orders-page-2")
 
     # htmx keeps no history cache (historyCacheSize 0): back asks the server for the full page again.
-    with page.expect_response(lambda r: r.request.headers.get("hx-history-restore-request") == "true"):
-        page.go_back()
+    restore_history(page, page.go_back)
     page.wait_for_url(lambda url: "status=refunded" in url and "cursor=" not in url)
     expect(page.locator(f"#order-table a[href='/mall/orders/{first[0]}/']")).to_be_visible()
     assert _order_ids(page) == first
