@@ -102,14 +102,17 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 USING_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# Web, worker, beat and sync share one file: WAL lets readers run beside the writer, IMMEDIATE takes the write
+# lock at BEGIN (no deadlock on upgrade), and the timeout makes writers queue instead of failing. Without
+# IMMEDIATE, a transaction that reads before it writes fails at once with "database is locked" when another
+# process writes, and the database cache swallows that failure: a set() that silently stored nothing.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if USING_SQLITE:
-    # Web, worker, beat and sync share one file: WAL lets readers run beside the writer, IMMEDIATE takes the
-    # write lock at BEGIN (no deadlock on upgrade), and the timeout makes writers queue instead of failing.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+    DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
     # A file, not memory: a worker subprocess in the tests must see the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:

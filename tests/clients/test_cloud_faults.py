@@ -136,6 +136,47 @@ def test_a_token_near_expiry_is_refreshed_before_use(cloud: CloudRig) -> None:
     assert cloud.client.stats()["cloud_token_retries"] == 0  # no 1010 was needed to notice
 
 
+class DroppingCache:
+    """The project cache, but the first ``drop`` sets store nothing (as the database cache does on a busy database)."""
+
+    def __init__(self, drop: int) -> None:
+        self.drop = drop
+        self.sets = 0
+
+    def get(self, key: str) -> Any:
+        return cache.get(key)
+
+    def set(self, key: str, value: Any, timeout: int) -> None:
+        self.sets += 1
+        if self.sets > self.drop:
+            cache.set(key, value, timeout=timeout)
+
+
+def test_a_refreshed_token_the_cache_dropped_is_stored_again(cloud: CloudRig) -> None:
+    warm(cloud)
+    old = cache.get(cloud.client.token.key)
+    cloud.client.token.cache = dropping = DroppingCache(drop=1)
+    cloud.box.control("POST", "tokens/expire")
+    assert len(cloud.client.list_homes(page_size=1)) == 1
+    assert dropping.sets == 2  # read back, found missing, set again while the lock was held
+    assert cache.get(cloud.client.token.key).access_token != old.access_token
+    grants = cloud.wire.count("/v1.0/token")
+    assert len(cloud.client.list_homes(page_size=1)) == 1 and cloud.wire.count("/v1.0/token") == grants
+
+
+def test_a_refreshed_token_the_cache_never_keeps_is_used_and_said(
+    cloud: CloudRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    warm(cloud)
+    old = cache.get(cloud.client.token.key)
+    cloud.client.token.cache = DroppingCache(drop=99)
+    cloud.box.control("POST", "tokens/expire")
+    with caplog.at_level(logging.WARNING, logger="voipadmin"):
+        assert len(cloud.client.list_homes(page_size=1)) == 1
+    assert cache.get(cloud.client.token.key) == old  # nothing half-written: the cache holds what it held
+    assert "did not keep it" in caplog.text
+
+
 def test_two_clients_in_one_process_share_the_token(cloud: CloudRig) -> None:
     warm(cloud)
     session, wire = counted_session()

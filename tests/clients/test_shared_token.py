@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from tests.clients.conftest import APPS, CloudRig, VoipDevice
 from tests.fixtures.sandbox import Sandbox
@@ -41,7 +42,11 @@ def run_workers(opts: dict[str, Any], n: int = 2) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def shared_db(tmp_path: Path, sandbox_clean: Sandbox) -> dict[str, Any]:
-    opts = {"url": sandbox_clean.url, "db": str(tmp_path / "cache.sqlite3")}
+    opts = {
+        "url": sandbox_clean.url,
+        "db": str(tmp_path / "cache.sqlite3"),
+        "sqlite": settings.SQLITE_OPTIONS,
+    }
     subprocess.run(
         [
             sys.executable,

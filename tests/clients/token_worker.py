@@ -3,7 +3,7 @@
 Run as ``python -m tests.clients.token_worker '<json options>'``; prints one JSON line: how many token requests
 this process sent, which access tokens it used, how many calls succeeded and which errors it met.
 Options: kind (cloud|wechat), url, db (SQLite file of the cache), start_at (epoch s: all workers start together),
-calls, app_id, model_id, sn, openid, setup (create the cache table and exit).
+calls, app_id, model_id, sn, openid, sqlite (the product's SQLite OPTIONS), setup (create the cache table and exit).
 """
 
 from __future__ import annotations
@@ -47,7 +47,11 @@ def configure(opts: dict[str, Any]) -> None:
             "django_celery_beat",
             "voipadmin.core.apps.VoipadminConfig",
         ],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": opts["db"]}},
+        # The product's SQLite options (the test passes settings.SQLITE_OPTIONS): the processes meet as they
+        # do on the embedded default.
+        DATABASES={
+            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": opts["db"], "OPTIONS": opts["sqlite"]}
+        },
         CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tokens"}},
         CLOUD_BASE_URL=opts["url"],
         WECHAT_BASE_URL=opts["url"],

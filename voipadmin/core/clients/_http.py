@@ -213,7 +213,24 @@ class SharedToken:
             return record.access_token  # type: ignore[union-attr]
         new = self.fetch(record)
         ttl = max(1, int(new.expires_at - time.time()))
-        self.cache.set(self.key, new, timeout=ttl)
         self.refreshes += 1
-        log.info("%s refreshed; valid for %d s", self.name, ttl)
+        if self._store(new, ttl):
+            log.info("%s refreshed; valid for %d s", self.name, ttl)
+        else:
+            log.warning(
+                "%s refreshed but the cache did not keep it; other processes will refresh again", self.name
+            )
         return new.access_token
+
+    def _store(self, new: TokenRecord, ttl: int, attempts: int = 3) -> bool:
+        """Set the record and read it back, while the lock is still held.
+
+        The database cache swallows a failed write (a busy database) and stores nothing: the next process would
+        then refresh with a refresh token already spent, and its fresh grant would revoke this token.
+        """
+        for attempt in range(attempts):
+            self.cache.set(self.key, new, timeout=ttl)
+            if self.read() == new:
+                return True
+            time.sleep(self.POLL_SECONDS * (attempt + 1))
+        return False
