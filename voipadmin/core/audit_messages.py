@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from voipadmin.core.enums import OrderStatus
@@ -194,14 +195,42 @@ FIELD_LABELS: dict[str, Any] = {
 }
 
 
+# Single words a value is put into.
+WORDS: dict[str, Any] = {
+    "authorized": _("authorized"),
+    "not authorized": _("not authorized"),
+    "never": _("never"),
+    "yes": _("yes"),
+    "no": _("no"),
+    "no cloud code": _("the cloud gave no code"),
+    "cloud refused": _("the cloud refused the call"),
+}
+
+K = TypeVar("K")
+_IN_LANGUAGE: dict[tuple[str | None, int], dict[Any, str]] = {}
+
+
+def in_language(table: Mapping[K, Any]) -> dict[K, str]:
+    """A module-level table of lazy texts, translated into the active language once per process and language.
+
+    A lazy text is translated again each time it is read (a catalogue lookup, and every label of a choice field
+    when a row shows one of them): a 50-row audit page read about 800 of them.
+    """
+    key = (get_language(), id(table))
+    done = _IN_LANGUAGE.get(key)
+    if done is None:
+        done = _IN_LANGUAGE[key] = {k: str(v) for k, v in table.items()}
+    return done
+
+
 def field_label(key: str) -> str:
-    return str(FIELD_LABELS.get(key, key))
+    return in_language(FIELD_LABELS).get(key, key)
 
 
 def cloud_meaning(code: int | None) -> str:
     if code is None:
-        return str(_("the cloud gave no code"))
-    return str(CLOUD_CODES.get(code, _("the cloud refused the call")))
+        return in_language(WORDS)["no cloud code"]
+    return in_language(CLOUD_CODES).get(code) or in_language(WORDS)["cloud refused"]
 
 
 def _when(value: str) -> str:
@@ -217,25 +246,25 @@ def _when(value: str) -> str:
 def value_text(key: str, value: Any) -> str:
     """One parameter or snapshot value for people: times in the reader's zone, yes/no, labels, lists joined."""
     if key == "authorized" and isinstance(value, bool):
-        return str(_("authorized") if value else _("not authorized"))
+        return in_language(WORDS)["authorized" if value else "not authorized"]
     if key.endswith("_at") or key == "ends":
-        return _when(value) if isinstance(value, str) and value else str(_("never"))
+        return _when(value) if isinstance(value, str) and value else in_language(WORDS)["never"]
     if key == "order_status" and isinstance(value, str):
         return OrderStatus(value).label
     if key == "sync_kind" and isinstance(value, str):
-        return str(SYNC_KINDS.get(value, value))
+        return in_language(SYNC_KINDS).get(value, value)
     if key == "pass" and isinstance(value, str):
-        return str(SYNC_PASSES.get(value, value))
+        return in_language(SYNC_PASSES).get(value, value)
     if key == "catalog" and isinstance(value, str):
-        return str(CATALOGS.get(value, value))
+        return in_language(CATALOGS).get(value, value)
     if key == "verdict" and isinstance(value, str):
-        return str(VERDICTS.get(value, value))
-    if key == "reason" and isinstance(value, str) and "%(" not in str(REASONS.get(value, "%(")):
-        return str(REASONS[value])
+        return in_language(VERDICTS).get(value, value)
+    if key == "reason" and isinstance(value, str) and "%(" not in in_language(REASONS).get(value, "%("):
+        return in_language(REASONS)[value]
     if key == "missing" and isinstance(value, list):
-        return ", ".join(str(MISSING.get(v, v)) for v in value)
+        return ", ".join(in_language(MISSING).get(v, v) for v in value)
     if isinstance(value, bool):
-        return str(_("yes") if value else _("no"))
+        return in_language(WORDS)["yes" if value else "no"]
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return "—" if value is None or value == "" else str(value)
@@ -260,25 +289,27 @@ def reason_text(params: Mapping[str, Any], texts: Mapping[str, str] | None = Non
     """Why a write did not apply; ``texts`` are the parameters already in words, when the caller has them."""
     code = params.get("reason", "")
     if code == "cloud_code":
-        return _fill(REASONS[code], {**params, "meaning": cloud_meaning(params.get("cloud_code"))})
+        return _fill(
+            in_language(REASONS)[code], {**params, "meaning": cloud_meaning(params.get("cloud_code"))}
+        )
     if code in REASONS:
-        return _fill(REASONS[code], texts if texts is not None else _texts(params))
+        return _fill(in_language(REASONS)[code], texts if texts is not None else _texts(params))
     return str(code)
 
 
 def describe(action: str, params: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> str:
     """What the action does, with its parameters: the object of "Done: …" and of the confirm step."""
-    phrase = ACTION_PHRASES.get(action)
+    phrase = in_language(ACTION_PHRASES).get(action)
     return _fill(phrase, texts if texts is not None else _texts(params)) if phrase is not None else action
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    return in_language(ACTION_LABELS).get(action, action)
 
 
 def render(message: str, action: str, params: Mapping[str, Any]) -> str:
     """The sentence for a message code, in the active language."""
-    template = MESSAGES.get(message)
+    template = in_language(MESSAGES).get(message)
     if template is None:
         return ""
     texts = _texts(params)  # each parameter in words once: a list page renders 50 of these sentences
@@ -286,6 +317,6 @@ def render(message: str, action: str, params: Mapping[str, Any]) -> str:
     if "reason" in params:
         values["reason"] = reason_text(params, texts)
     if "failure" in params:
-        failure = FAILURES.get(params["failure"])
+        failure = in_language(FAILURES).get(params["failure"])
         values["failure"] = _fill(failure, values) if failure is not None else str(params["failure"])
     return _fill(template, values)
