@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from voipadmin.core import cached
 from voipadmin.core.models import Alert, AlertDelivery, AlertRule, SyncRun
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,23 @@ def alert_summary(alert: Alert) -> str:
     return _fill(kind.summary, alert.params or {}) if kind else alert.key
 
 
-def open_alert_count() -> int:
-    """The bell's figure: one COUNT over the open alerts' index."""
-    return Alert.objects.filter(cleared_at=None).count()
+OPEN_COUNT_KEY = ("alerts", "open")
+
+
+def open_alert_count(many: cached.Many | None = None) -> int:
+    """The bell's figure: one COUNT over the open alerts' index, cached until an alert is raised, cleared or
+    deleted (voipadmin/core/cached.py)."""
+    many = many or cached.Many({"alerts": OPEN_COUNT_KEY})
+    return many.get("alerts", lambda: Alert.objects.filter(cleared_at=None).count())
+
+
+def connect_alert_changes() -> None:
+    """Raised (a save), deleted (here or in the admin); a clear is an UPDATE, so ``_clear`` says it itself."""
+    from django.db.models.signals import post_delete, post_save
+
+    receiver = cached.changed_on(OPEN_COUNT_KEY[0])
+    post_save.connect(receiver, sender=Alert, dispatch_uid="voipadmin.alerts.saved")
+    post_delete.connect(receiver, sender=Alert, dispatch_uid="voipadmin.alerts.deleted")
 
 
 # -- evaluation --------------------------------------------------------------------------------------------------
@@ -147,6 +162,7 @@ def _clear(alert: Alert, now: dt.datetime) -> bool:
     with transaction.atomic():
         if not Alert.objects.filter(pk=alert.pk, cleared_at=None).update(cleared_at=now):
             return False
+        cached.changed(OPEN_COUNT_KEY[0])
         _announce(alert.rule, alert, AlertDelivery.Event.CLEARED)
     return True
 

@@ -15,9 +15,12 @@ class VoipadminConfig(AppConfig):
     verbose_name = _("VoIP admin")
 
     def ready(self) -> None:
-        from voipadmin.core import alerts, roles, sessions  # noqa: F401 -- sessions connects its login signals
+        from voipadmin.core import alerts, roles, saved_views, sessions  # noqa: F401 -- sessions connects its login signals
         from voipadmin.core.alerts import VOIPADMIN_KINDS
         from voipadmin.core.schedules import defaults_on_migrate
 
         post_migrate.connect(roles.on_post_migrate, dispatch_uid="voipadmin.ensure_roles")
+        roles.connect_role_changes()
+        alerts.connect_alert_changes()
+        saved_views.connect_view_changes()
         defaults_on_migrate(self, SCHEDULES, VOIPADMIN_KINDS)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from voipadmin.core import cached
 
 OPS, SUPPORT, VIEWER = "ops", "support", "viewer"
 ROLES = (OPS, SUPPORT, VIEWER)
@@ -61,6 +65,29 @@ def role_of(user: Any) -> str | None:
         return None
     names = {g.name for g in user.groups.all()}
     return next((r for r in ROLES if r in names), None)
+
+
+def role_key(user: Any) -> tuple[str, str]:
+    """Where the layout's badge keeps ``role_of(user)`` (voipadmin/core/cached.py)."""
+    return ("roles", str(user.pk))
+
+
+def shown_role_of(user: Any, many: cached.Many | None = None) -> str | None:
+    """``role_of`` for the layout's badge, cached until a membership or a group changes (never for access:
+    permissions are Django's own checks)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    many = many or cached.Many({"role": role_key(user)})
+    return many.get("role", lambda: role_of(user))
+
+
+def connect_role_changes() -> None:
+    receiver = cached.changed_on("roles")
+    m2m_changed.connect(
+        receiver, sender=get_user_model().groups.through, dispatch_uid="voipadmin.roles.memberships"
+    )
+    post_save.connect(receiver, sender=Group, dispatch_uid="voipadmin.roles.group-saved")
+    post_delete.connect(receiver, sender=Group, dispatch_uid="voipadmin.roles.group-deleted")
 
 
 def on_post_migrate(sender: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ cursor or export), empty values dropped, keys and values sorted, so the same fil
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import QueryDict
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 
+from voipadmin.core import cached
 from voipadmin.core.filters import PAGING_PARAMS
 from voipadmin.core.models import SavedView
 
@@ -50,10 +52,12 @@ LISTS: dict[str, ListSpec] = {
 
 def list_for_path(path: str) -> str | None:
     """The saved-view list a page's path shows, or None."""
-    for name, spec in LISTS.items():
-        if reverse(spec.url_name) == path:
-            return name
-    return None
+    return _list_paths(get_script_prefix()).get(path)
+
+
+@functools.cache
+def _list_paths(prefix: str) -> dict[str, str]:
+    return {reverse(spec.url_name): name for name, spec in LISTS.items()}
 
 
 def normalize(query: QueryDict | str) -> str:
@@ -78,6 +82,50 @@ def visible_views(user: Any, list_name: str | None = None) -> Any:
     """The views a person sees: their own and those shared with the team."""
     views = SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")
     return views.filter(list_name=list_name) if list_name else views
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A saved view as its list's tab shows it (a plain value: the layout caches the tabs)."""
+
+    name: str
+    url: str
+    query: str
+    shared: bool
+    owner_id: int
+    owner_name: str
+
+
+def tabs_key(user: Any, list_name: str) -> tuple[str, str]:
+    """Where the tabs of a list are kept for a person (voipadmin/core/cached.py)."""
+    return ("saved-views", f"{user.pk}:{list_name}")
+
+
+def tabs_of(user: Any, list_name: str, many: cached.Many | None = None) -> list[Tab]:
+    """The tabs above a list for this person, cached until a saved view or a person's name changes."""
+
+    def read() -> list[Tab]:
+        views = visible_views(user, list_name).order_by("name", "id")
+        return [
+            Tab(v.name, view_url(v), v.query, v.shared, v.owner_id, v.owner.get_username()) for v in views
+        ]
+
+    many = many or cached.Many({"tabs": tabs_key(user, list_name)})
+    return many.get("tabs", read)
+
+
+def connect_view_changes() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_delete, post_save
+
+    receiver = cached.changed_on("saved-views")
+    for model in (SavedView, get_user_model()):  # a person's name is shown on the views they share
+        post_save.connect(
+            receiver, sender=model, dispatch_uid=f"voipadmin.saved-views.{model.__name__}-saved"
+        )
+        post_delete.connect(
+            receiver, sender=model, dispatch_uid=f"voipadmin.saved-views.{model.__name__}-deleted"
+        )
 
 
 def view_count(view: SavedView) -> int | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from voipadmin.core.saved_views import list_for_path, normalize, view_url, visible_views
+from voipadmin.core.saved_views import list_for_path, normalize, tabs_of
 
 register = template.Library()
 
@@ -19,14 +19,13 @@ def saved_views_bar(context: dict[str, Any], target: str) -> dict[str, Any]:
     if list_name is None or not getattr(user, "is_authenticated", False):
         return {"list_name": None}
     current = normalize(request.GET)
-    views = list(visible_views(user, list_name).order_by("name", "id"))  # one query per list render
     return {
         "list_name": list_name,
         "target": target,
         "query": current,
         "tabs": [
-            {"view": v, "url": view_url(v), "current": v.query == current, "mine": v.owner_id == user.pk}
-            for v in views
+            {"view": t, "url": t.url, "current": t.query == current, "mine": t.owner_id == user.pk}
+            for t in tabs_of(user, list_name, context.get("layout_cache"))
         ],
         "csrf_token": context.get("csrf_token"),
     }
