@@ -152,7 +152,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # One redis.Redis per connection pool, not one per call (voipadmin/core/redis_cache.py).
+    CACHES = {"default": {"BACKEND": "voipadmin.core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
@@ -255,6 +256,11 @@ else:
 SESSION_ABSOLUTE_HOURS = env.float("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_IDLE_MINUTES = env.float("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_HOURS * 3600)
+# With Redis, a session is read from the cache and written through to the database (every page reads it); the
+# database keeps the rows a person's session list ends (voipadmin/core/sessions.py ends them in both places).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 # --- Security -------------------------------------------------------------------------------------------
 # Trust X-Forwarded-Proto only behind a proxy that sets it (and strips a client's own); never by default.

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.contrib.sessions.models import Session
+from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -66,7 +67,7 @@ def session_end(*, user: Any, session_key: str) -> bool:
     """End one of the user's sessions (another browser is logged out at its next request)."""
     if not UserSession.objects.filter(user=user, session_key=session_key).delete()[0]:
         return False  # not one of theirs (or already ended): nothing else is touched
-    Session.objects.filter(session_key=session_key).delete()
+    _session_store(session_key).delete()
     return True
 
 
@@ -74,8 +75,14 @@ def sessions_end_others(*, user: Any, keep: str | None) -> int:
     keys = list(
         UserSession.objects.filter(user=user).exclude(session_key=keep).values_list("session_key", flat=True)
     )
-    Session.objects.filter(session_key__in=keys).delete()
+    for key in keys:
+        _session_store(key).delete()
     return UserSession.objects.filter(session_key__in=keys).delete()[0]
+
+
+def _session_store(session_key: str) -> SessionBase:
+    """The session as the configured engine keeps it: ending it deletes the cached copy too, where there is one."""
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
 class SessionLimitsMiddleware:
