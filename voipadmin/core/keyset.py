@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -259,20 +260,33 @@ def list_total(qs: QuerySet[Model]) -> Total:
     connection = connections[qs.db]
     if connection.vendor != "postgresql":
         return Total(qs.order_by().count(), False)
+    if not qs.query.where and (rows := _table_rows(qs.db, qs.model._meta.db_table)) is not None:
+        return Total(_rounded(rows), True)
     with connection.cursor() as cursor:
-        if not qs.query.where:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                [qs.model._meta.db_table],
-            )
-            row = cursor.fetchone()
-            if row and row[0] is not None and row[0] >= 0:
-                return Total(_rounded(row[0]), True)
         sql, params = qs.order_by().query.sql_with_params()
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return Total(_rounded(int(plan[0]["Plan"]["Plan Rows"])), True)
+
+
+TABLE_ROWS_SECONDS = 60
+_table_rows_read: dict[tuple[str, str], tuple[float, int | None]] = {}
+
+
+def _table_rows(db: str, table: str) -> int | None:
+    """``pg_class.reltuples``, read at most once a minute per process: it only moves when the table is
+    analysed, and every unfiltered first page would otherwise spend a round trip on it."""
+    now = time.monotonic()
+    read_at, rows = _table_rows_read.get((db, table), (-TABLE_ROWS_SECONDS, None))
+    if now - read_at < TABLE_ROWS_SECONDS:
+        return rows
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        row = cursor.fetchone()
+    rows = int(row[0]) if row and row[0] is not None and row[0] >= 0 else None  # -1: never analysed
+    _table_rows_read[(db, table)] = (now, rows)
+    return rows
 
 
 def _rounded(n: int) -> int:
