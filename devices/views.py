@@ -17,6 +17,7 @@ from devices.filters import DeviceFilter, HomeFilter
 from devices.forms import ExchangeCodeForm, VoipAuthUserForm
 from devices.models import Device, Home
 from devices.services import fixes
+from devices.templatetags.devices_tags import HOME_ROW_FIELDS
 from voipadmin.core.cloudwrite import WriteResult
 from voipadmin.core.confirm import confirm_step, confirmed, write_status
 from voipadmin.core.keyset import PageForm
@@ -34,7 +35,7 @@ def home_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = HomeFilter(request=request)
     valid = filters.is_valid()
     data = filters.cleaned_data
-    homes = selectors.home_list(filters=data)
+    homes = selectors.home_list(filters=data).only(*HOME_ROW_FIELDS)
     context = {
         "filter": filters,
         "form": filters.form,

@@ -5,14 +5,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import urlencode
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from voipadmin.core import enums
+from voipadmin.core.rowhtml import escape, row_link
 from voipadmin.core.templatetags.time_tags import local_stamp
 
 register = template.Library()
@@ -71,6 +70,7 @@ def voip_state(device: object, auth: object | None) -> SafeString:
 def device_rows(devices: Iterable[Any], selectable: bool = False, show_home: bool = False) -> SafeString:
     """The rows of a device table (devices/_device_table.html): each links by the lists' paths."""
     devices_url, homes_url = reverse("devices:device-list"), reverse("devices:home-list")
+    tz = timezone.get_current_timezone()
     rows = []
     for n, device in enumerate(devices, start=1):
         pk, name = escape(device.device_id), escape(device.name or device.device_id)
@@ -85,29 +85,33 @@ def device_rows(devices: Iterable[Any], selectable: bool = False, show_home: boo
         if show_home:
             h = device.home
             home = (
-                f'<td><a href="{homes_url}{escape(urlencode(h.owner_id))}/">{escape(h.name or h.owner_id)}</a></td>'
+                f"<td>{row_link(homes_url, h.owner_id, escape(h.name or h.owner_id))}</td>"
                 if h
                 else "<td>—</td>"
             )
         rows.append(
-            f'<tr>{pick}<td><a href="{devices_url}{escape(urlencode(device.device_id))}/">{name}</a><br>'
+            f"<tr>{pick}<td>{row_link(devices_url, device.device_id, name)}<br>"
             f'<code class="muted">{pk}</code></td><td>{escape(device.location_name or "—")}</td>{home}'
             f"<td>{_vas_badges(device.vas_types)}</td>"
             f'<td class="key">{_voip_state(device, getattr(device, "voip_auth", None))}</td>'
-            f'<td class="muted">{local_stamp(device.synced_at, "Y-m-d H:i")}</td></tr>'
+            f'<td class="muted">{local_stamp(device.synced_at, "Y-m-d H:i", tz)}</td></tr>'
         )
     return mark_safe("\n".join(rows))  # noqa: S308 -- every value in the rows is escaped above
+
+
+# What ``home_rows`` reads: the list selects only these (a timestamp parsed per row is worth skipping).
+HOME_ROW_FIELDS = ("owner_id", "name", "geo_name", "device_count", "synced_at")
 
 
 @register.simple_tag
 def home_rows(homes: Iterable[Any]) -> SafeString:
     """The rows of the homes list."""
-    homes_url = reverse("devices:home-list")
+    homes_url, tz = reverse("devices:home-list"), timezone.get_current_timezone()
     return mark_safe(  # noqa: S308 -- every value in the rows is escaped
         "\n".join(
-            f'<tr><td><a href="{homes_url}{escape(urlencode(h.owner_id))}/">{escape(h.name or h.owner_id)}</a></td>'
+            f"<tr><td>{row_link(homes_url, h.owner_id, escape(h.name or h.owner_id))}</td>"
             f"<td><code>{escape(h.owner_id)}</code></td><td>{escape(h.geo_name or '—')}</td>"
-            f'<td class="num">{h.device_count}</td><td class="muted">{local_stamp(h.synced_at, "Y-m-d H:i")}</td></tr>'
+            f'<td class="num">{h.device_count}</td><td class="muted">{local_stamp(h.synced_at, "Y-m-d H:i", tz)}</td></tr>'
             for h in homes
         )
     )

@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import urlencode
-from django.utils.html import escape
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +16,7 @@ from mall import enums
 from mall.money import money_text
 from voipadmin.core import confirm
 from voipadmin.core import enums as cloud
+from voipadmin.core.rowhtml import escape, row_link
 from voipadmin.core.templatetags.time_tags import local_stamp
 
 register = template.Library()
@@ -118,7 +118,7 @@ def order_rows(
 ) -> SafeString:
     """The rows of the orders table (mall/order_list.html), drawn in Python as the other growing lists' rows are
     (devices/templatetags/devices_tags.py); an order's page is ``list_url`` + its id. Rows are ``.values()``."""
-    rows = []
+    rows, tz = [], timezone.get_current_timezone()
     for o in orders:
         name = escape(o["commodity_name"] or o["commodity_code"] or "—")
         if o["line_count"] > 1:
@@ -136,16 +136,15 @@ def order_rows(
         if not embedded:
             if o["device_seen"]:
                 shown = escape(o["device_name"] or o["device_id"])
-                device = (
-                    f'<td><a href="{escape(device_url)}{escape(urlencode(o["device_id"]))}/">{shown}</a></td>'
-                )
+                device = f"<td>{row_link(device_url, o['device_id'], shown)}</td>"
             elif o["device_id"]:
                 device = f'<td><code class="muted">{escape(o["device_id"])}</code></td>'
             else:
                 device = "<td>—</td>"
+        order_code = f"<code>{escape(o['order_id'])}</code>"
         rows.append(
-            f'<tr><td class="nowrap">{local_stamp(o["created_at"], "Y-m-d H:i")}</td>'
-            f'<td><a href="{escape(list_url)}{escape(urlencode(o["order_id"]))}/"><code>{escape(o["order_id"])}</code></a></td>'
+            f'<tr><td class="nowrap">{local_stamp(o["created_at"], "Y-m-d H:i", tz)}</td>'
+            f"<td>{row_link(list_url, o['order_id'], order_code)}</td>"
             f'<td class="key"><span class="badge badge-{escape(order_status_tone(o["status"]))}">'
             f"{escape(order_status_label(o['status']))}</span></td><td>{name}</td>"
             f'<td class="num nowrap key">{amount}{escape(money(o["amount_trade"]))} <span class="muted">'

@@ -9,7 +9,7 @@ import pytest
 from django.template import engines
 from django.utils import timezone
 
-from voipadmin.core.templatetags.time_tags import FORMATS
+from voipadmin.core.templatetags.time_tags import FORMATS, local_stamp
 
 UTC = dt.UTC
 VALUES = [
@@ -38,3 +38,15 @@ def test_stamp_writes_what_date_writes(fmt: str, zone: str) -> None:
                 continue  # ``date`` refuses a time format for a day: no page asks for it
             expected = _render(f'{{{{ v|date:"{fmt}" }}}}', value)
             assert _render(f'{{{{ v|stamp:"{fmt}" }}}}', value) == expected, (value, fmt)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "UTC"])
+@pytest.mark.parametrize("fmt", ["Y-m-d H:i", "Y-m-d H:i:s"])
+def test_a_row_builders_zone_looked_up_once_writes_what_date_writes(fmt: str, zone: str) -> None:
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        tz = timezone.get_current_timezone()
+        for value in VALUES:
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                continue
+            expected = _render(f'{{{{ v|date:"{fmt}" }}}}', value)
+            assert local_stamp(value, fmt, tz) == local_stamp(value, fmt) == expected, (value, fmt)

@@ -4,14 +4,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import urlencode
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from voipadmin.core import audit_messages
 from voipadmin.core.audit import audit_text
+from voipadmin.core.models import AuditEvent
+from voipadmin.core.rowhtml import escape, row_link
 from voipadmin.core.templatetags.time_tags import local_stamp
 
 register = template.Library()
@@ -57,11 +58,13 @@ def audit_target(target: str) -> str:
 # An audit row is drawn in Python (as the device rows are: devices/templatetags/devices_tags.py); in the template
 # it was two thirds of a 50-row page. The table around the rows stays voipadmin/_audit_rows.html.
 RESULT_BADGES = {"ok": "ok", "failed": "bad", "not_sent": "bad"}  # any other result (unknown): a warning
+RESULT_LABELS = dict(AuditEvent.Result.choices)
 
 
 def _result(event: Any) -> str:
     kind = RESULT_BADGES.get(event.result, "warn")
-    return f'<span class="badge badge-{kind}">{escape(event.get_result_display())}</span>'
+    label = audit_messages.in_language(RESULT_LABELS).get(event.result, event.result)
+    return f'<span class="badge badge-{kind}">{escape(label)}</span>'
 
 
 def _change(event: Any) -> str:
@@ -83,7 +86,7 @@ def _device_cell(event: Any, devices_url: str) -> str:
     if not event.device_id:
         return "<td>—</td>"
     name = getattr(event, "device_name", None)  # the log's annotation; another table has none
-    link = f'<a href="{escape(devices_url)}{escape(urlencode(event.device_id))}/">{escape(name or event.device_id)}</a>'
+    link = row_link(devices_url, event.device_id, escape(name or event.device_id))
     return (
         f'<td>{link}<br><code class="muted">{escape(event.device_id)}</code></td>'
         if name
@@ -97,12 +100,13 @@ def audit_rows(events: Iterable[Any], show_device: bool = False) -> SafeString:
 
     Built as strings with every value escaped (format_html per cell was a third of the page again)."""
     devices_url = reverse("devices:device-list") if show_device else ""
+    tz = timezone.get_current_timezone()
     rows = []
     for e in events:
         target = f'<br><code class="muted">{escape(audit_target(e.target))}</code>' if e.target else ""
         device = _device_cell(e, devices_url) if show_device else ""
         rows.append(
-            f'<tr><td class="nowrap">{local_stamp(e.created_at, "Y-m-d H:i:s")}</td>'
+            f'<tr><td class="nowrap">{local_stamp(e.created_at, "Y-m-d H:i:s", tz)}</td>'
             f"<td>{escape(e.actor_name)}</td><td>{escape(audit_action(e.action))}{target}</td>{device}"
             f'<td>{_result(e)}</td><td class="change">{_change(e)}</td></tr>'
         )

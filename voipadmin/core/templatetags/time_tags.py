@@ -38,6 +38,9 @@ def stamp(value: object, fmt: str) -> str:
         return ""
 
 
-def local_stamp(value: object, fmt: str) -> str:
-    """``stamp`` for rows drawn in Python: the value turned into the reader's zone first, as the engine does."""
+def local_stamp(value: object, fmt: str, tz: dt.tzinfo | None = None) -> str:
+    """``stamp`` for rows drawn in Python: the value turned into the reader's zone first, as the engine does;
+    a row builder passes the zone it looked up once for all its rows."""
+    if tz is not None and isinstance(value, dt.datetime) and value.utcoffset() is not None:
+        return stamp(value.astimezone(tz), fmt)
     return stamp(template_localtime(value), fmt)
