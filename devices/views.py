@@ -35,7 +35,7 @@ def home_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = HomeFilter(request=request)
     valid = filters.is_valid()
     data = filters.cleaned_data
-    homes = selectors.home_list(filters=data).only(*HOME_ROW_FIELDS)
+    homes = selectors.home_list(filters=data).values(*HOME_ROW_FIELDS)
     context = {
         "filter": filters,
         "form": filters.form,
