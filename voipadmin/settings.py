@@ -257,10 +257,9 @@ SESSION_ABSOLUTE_HOURS = env.float("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_IDLE_MINUTES = env.float("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_HOURS * 3600)
 # With Redis, a session is read from the cache and written through to the database (every page reads it); the
-# database keeps the rows a person's session list ends (voipadmin/core/sessions.py ends them in both places).
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-)
+# database keeps the rows a person's session list ends (voipadmin/core/sessions.py: cached_db that survives a
+# cache outage, and ends a session in both places).
+SESSION_ENGINE = "voipadmin.core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # --- Security -------------------------------------------------------------------------------------------
 # Trust X-Forwarded-Proto only behind a proxy that sets it (and strips a client's own); never by default.

@@ -132,3 +132,20 @@ def test_the_bell_follows_a_raise_a_clear_and_a_delete_at_once(viewer_client: Cl
     assert _bell(viewer_client) == "1 open"
     Alert.objects.filter(key="b").get().delete()
     assert _bell(viewer_client) == "0 open"
+
+
+def test_a_cache_that_cannot_be_reached_costs_reads_never_the_page(
+    settings: Any, make_user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = Client()
+    client.force_login(
+        make_user(VIEWER, "cache-down")
+    )  # logged in while the cache answers; then it goes down
+    settings.CACHES = {
+        "default": {"BACKEND": "voipadmin.core.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    settings.SESSION_ENGINE = "voipadmin.core.sessions"  # the engine with Redis: cached_db that survives this
+    with caplog.at_level("WARNING"):
+        assert _badge(client) == "Viewer" and _bell(client) == "0 open"
+        assert client.get("/devices/", HTTP_HX_REQUEST="true").status_code == 200  # the tabs, from the table
+    assert "the cache could not be read" in caplog.text and "read from the database" in caplog.text

@@ -10,6 +10,7 @@ the source is read directly.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,7 +20,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
-TIMEOUT = 3600
+# How long a value may stay unread; also how long one can outlive a change the cache could not be told of.
+TIMEOUT = 600
+log = logging.getLogger(__name__)
 
 
 def _version_key(source: str) -> str:
@@ -38,7 +41,8 @@ def _value_key(source: str, key: str) -> str:
 
 class Many:
     """Several cached values a page may read, ``{name: (source, key)}``: the first read of any of them fetches
-    every one with its source's version in one round trip; each is computed only if it is read and missed."""
+    every one with its source's version in one round trip; each is computed only if it is read and missed.
+    A cache that cannot be reached costs the reads it saves, never the page."""
 
     def __init__(self, wanted: dict[str, tuple[str, str]]) -> None:
         self.wanted = wanted
@@ -47,22 +51,28 @@ class Many:
     def get(self, name: str, compute: Callable[[], T]) -> T:
         if not _worth_it():
             return compute()
-        if self.got is None:
-            keys = {_version_key(s) for s, _k in self.wanted.values()}
-            keys.update(_value_key(s, k) for s, k in self.wanted.values())
-            self.got = cache.get_many(sorted(keys))
         source, key = self.wanted[name]
-        version, entry = self.got.get(_version_key(source)), self.got.get(_value_key(source, key))
-        if version is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
-            return entry[1]
-        if version is None:
-            cache.add(
-                _version_key(source), uuid.uuid4().hex, None
-            )  # add: a process that got here first keeps its
-            version = cache.get(_version_key(source))
+        try:
+            if self.got is None:
+                keys = {_version_key(s) for s, _k in self.wanted.values()}
+                keys.update(_value_key(s, k) for s, k in self.wanted.values())
+                self.got = cache.get_many(sorted(keys))
+            version, entry = self.got.get(_version_key(source)), self.got.get(_value_key(source, key))
+            if version is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+                return entry[1]
+            if version is None:
+                # add, not set: a process that got here first keeps its version.
+                cache.add(_version_key(source), uuid.uuid4().hex, None)
+                version = cache.get(_version_key(source))
+        except Exception:
+            log.warning("the cache could not be read; %s read from its source", source, exc_info=True)
+            self.got, version = {}, None
         value = compute()
         if version is not None:
-            cache.set(_value_key(source, key), (version, value), TIMEOUT)
+            try:
+                cache.set(_value_key(source, key), (version, value), TIMEOUT)
+            except Exception:
+                log.warning("the cache could not keep %s", source, exc_info=True)
         return value
 
 
@@ -79,7 +89,10 @@ def changed(source: str) -> None:
     """
 
     def bump() -> None:
-        cache.set(_version_key(source), uuid.uuid4().hex, None)
+        try:
+            cache.set(_version_key(source), uuid.uuid4().hex, None)
+        except Exception:  # what was cached before stays until its TIMEOUT: say so
+            log.error("the cache could not be told that %s changed", source, exc_info=True)
 
     bump()
     transaction.on_commit(bump)

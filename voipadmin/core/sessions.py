@@ -9,6 +9,7 @@ in and can end any session or all others. Every authenticated answer carries ``C
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from importlib import import_module
@@ -18,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -27,6 +30,7 @@ from django.utils.http import urlencode
 
 from voipadmin.core.models import UserSession
 
+log = logging.getLogger(__name__)
 AUTH_AT = "voipadmin_auth_at"
 SEEN_AT = "voipadmin_seen_at"
 # How stale "last seen" may be before it is written again: one write a minute, not one per request.
@@ -35,6 +39,20 @@ SEEN_EVERY = 60
 
 def is_background(request: HttpRequest) -> bool:
     return request.headers.get("X-Background") == "1"
+
+
+class SessionStore(CachedDBStore):
+    """The engine with Redis (``SESSION_ENGINE``): Django's ``cached_db``, but a cache that cannot be reached costs
+    a database read, never the page. Django's own swallows a failed cache read and a failed write on save, not
+    the write after it read the row on a miss. Logging in and ending a session still fail while the cache is down
+    (both delete a key there): a cached copy that outlived its row would be a session that was ended and works."""
+
+    def load(self) -> dict[str, Any]:
+        try:
+            return super().load()
+        except Exception:
+            log.warning("the session cache could not be written; the session was read from the database")
+            return DBStore.load(self)
 
 
 @receiver(user_logged_in)
