@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from mall.services.upsert import order_day_totals_rebuild
 from tests.mall.factories import OrderFactory
 from voipadmin.core.models import SavedView
 from voipadmin.core.roles import SUPPORT
@@ -22,6 +23,7 @@ def test_save_a_view_see_its_tab_and_delete_it(
 ) -> None:
     for status in ("paying", "created", "paid"):
         OrderFactory(status=status)
+    order_day_totals_rebuild()  # as a sync does after it writes orders: the totals line counts them
     login(SUPPORT)
     page.goto(f"{live_server.url}/mall/orders/?status=paying&status=created")
     page.locator(".save-view summary").click()
