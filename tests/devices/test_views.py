@@ -184,6 +184,26 @@ def test_search_lists_grouped_matches_and_answers_htmx_with_a_fragment(
     assert typing.status_code == 200 and f"/devices/{device.device_id}/".encode() in typing.content
 
 
+def test_search_groups_list_id_matches_first_then_names_in_their_order_bounded(viewer_client: Client) -> None:
+    """Each group: ids starting with the query (by id), then names matching it (upper-cased, by code point),
+    each row once, twenty at most and "more" when there are more."""
+    CloudUserFactory(user_id="ab-2", user_name="zed"), CloudUserFactory(user_id="ab-1", user_name="Abe")
+    for user_id, name in [("u3", "abby"), ("u1", "ABC"), ("u2", "Ab c"), ("u0", "Abe"), ("u9", "xab")]:
+        CloudUserFactory(user_id=user_id, user_name=name)
+    found = viewer_client.get("/search/", {"q": "ab"}, HTTP_ACCEPT_LANGUAGE="en").context["groups"]
+    (users,) = found
+    # "ab-1" is both an id match and a name match: listed once, with the ids. "xab" only holds "ab".
+    assert [hit.id for hit in users.items] == ["ab-1", "ab-2", "u2", "u3", "u1", "u0"] and not users.more
+    assert [hit.label for hit in users.items][2:] == ["Ab c", "abby", "ABC", "Abe"]
+
+    for n in reversed(range(21)):
+        DeviceFactory(name=f"Lobby {n:02d}")
+    devices = viewer_client.get("/search/", {"q": "Lobby"}, HTTP_ACCEPT_LANGUAGE="en").context["groups"][0]
+    assert [hit.label for hit in devices.items] == [f"Lobby {n:02d}" for n in range(20)] and devices.more
+    twenty = viewer_client.get("/search/", {"q": "Lobby 0"}, HTTP_ACCEPT_LANGUAGE="en").context["groups"][0]
+    assert len(twenty.items) == 10 and not twenty.more
+
+
 def test_a_short_name_matches_from_the_start_and_the_page_says_so(viewer_client: Client) -> None:
     """One or two characters match a name's start (served by the trigram index), three or more anywhere."""
     first, inner = HomeFactory(name="王伟的家"), HomeFactory(name="老王伟家")

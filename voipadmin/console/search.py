@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from devices.models import CloudUser, Device, Home, VoipAuthState, WeChatIdentity
-from voipadmin.core.textsearch import name_q
+from voipadmin.core.textsearch import name_key, name_q
 
 GROUP_LIMIT = 20
 
@@ -67,33 +67,46 @@ def _mall_exact(q: str) -> list[str]:
     return []
 
 
-def _group(title: str, rows: list, make) -> Group | None:
+def _first(queries: list[QuerySet]) -> tuple[list, bool]:
+    """Rows of each query in turn, without repeats: the first ``GROUP_LIMIT`` and whether there are more.
+
+    Each query reads at most one row past the limit, and none is asked once the group is full."""
+    rows: dict = {}
+    for query in queries:
+        if len(rows) > GROUP_LIMIT:
+            break
+        for row in query[: GROUP_LIMIT + 1]:
+            rows.setdefault(row.pk, row)
+    found = list(rows.values())
+    return found[:GROUP_LIMIT], len(found) > GROUP_LIMIT
+
+
+def _group(title: str, queries: list[QuerySet], make) -> Group | None:
+    rows, more = _first(queries)
     if not rows:
         return None
-    return Group(title=title, items=[make(r) for r in rows[:GROUP_LIMIT]], more=len(rows) > GROUP_LIMIT)
+    return Group(title=title, items=[make(r) for r in rows], more=more)
+
+
+def _by_id_then_name(model, name: str, q: str, *id_fields: str) -> list[QuerySet]:
+    """Rows whose id starts with ``q`` (by id), then rows whose name matches it (by ``name_key``).
+
+    One query per column, each served in its order by that column's own index: an ``OR`` of them has no index
+    order, and the planner then guesses between reading every match and walking a name index past the rest.
+    """
+    rows = model.objects.all()
+    by_id = [rows.filter(**{f"{f}__startswith": q}).order_by(f) for f in id_fields]
+    return [*by_id, rows.filter(name_q(name, q)).order_by(name_key(name), "pk")]
 
 
 def grouped_matches(q: str) -> list[Group]:
     """Devices by id or UUID prefix or by name; homes and users by id prefix or name — each group bounded.
 
     Ids are matched as exactly as ``exact_match`` matches them (case and all), so each prefix is served by its
-    column's own index; names follow voipadmin/core/textsearch.py.
+    column's own index; names follow voipadmin/core/textsearch.py. Id matches come first: a query that starts
+    an id is one.
     """
-    devices = list(
-        Device.objects.filter(name_q("name", q) | Q(uuid__startswith=q) | Q(pk__startswith=q))
-        .select_related("home")
-        .order_by("name", "device_id")[: GROUP_LIMIT + 1]
-    )
-    homes = list(
-        Home.objects.filter(name_q("name", q) | Q(pk__startswith=q)).order_by("name", "owner_id")[
-            : GROUP_LIMIT + 1
-        ]
-    )
-    users = list(
-        CloudUser.objects.filter(name_q("user_name", q) | Q(pk__startswith=q)).order_by(
-            "user_name", "user_id"
-        )[: GROUP_LIMIT + 1]
-    )
+    devices = [d.select_related("home") for d in _by_id_then_name(Device, "name", q, "pk", "uuid")]
     groups = [
         _group(
             _("Devices"),
@@ -107,14 +120,14 @@ def grouped_matches(q: str) -> list[Group]:
         ),
         _group(
             _("Homes"),
-            homes,
+            _by_id_then_name(Home, "name", q, "pk"),
             lambda h: Hit(
                 h.name or h.owner_id, h.owner_id, reverse("devices:home-detail", args=[h.owner_id])
             ),
         ),
         _group(
             _("Users"),
-            users,
+            _by_id_then_name(CloudUser, "user_name", q, "pk"),
             lambda u: Hit(u.user_name or u.user_id, u.user_id, reverse("user-detail", args=[u.user_id])),
         ),
     ]

@@ -9,11 +9,19 @@ On PostgreSQL one trigram index on ``UPPER(name)`` serves both (devices/migratio
 
 A contains match of one or two characters would read every name instead (seconds at 10^6 devices: ``make
 bench-lookup``). The lists and the search page say so when a query is that short.
+
+The search page orders names by ``name_key``: ``UPPER(name)`` in the "C" collation, which a btree of
+``(UPPER(name) COLLATE "C", pk)`` serves (devices/migrations/0009). In that index a start match is one range
+read in the page's own order, so the first rows come at once whatever the planner's statistics say. Ordered
+by the bare name instead, the planner may walk the name's index and test every row before the matches:
+71 ms against 0.8 ms for ``王伟`` among 10^5 users, after an ANALYZE that misjudged how many names start so.
 """
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q
+from django.db.models.functions import Collate, Upper
 
 SHORT = 3  # characters in a trigram
 
@@ -27,3 +35,9 @@ def name_q(field: str, q: str) -> Q:
     """Names in ``field`` that match ``q`` by the rule above."""
     lookup = "istartswith" if is_short(q) else "icontains"
     return Q(**{f"{field}__{lookup}": q})
+
+
+def name_key(field: str) -> Upper | Collate:
+    """The search page's order of names: upper-cased, by code point ("C"; SQLite's own order is already so)."""
+    upper = Upper(field)
+    return Collate(upper, "C") if connection.vendor == "postgresql" else upper
