@@ -33,7 +33,7 @@ def _pages() -> list[tuple[str, str]]:
         ("devices", reverse("devices:device-list")),
         ("device", reverse("devices:device-detail", args=[device.pk])),
         ("user", reverse("user-detail", args=[CloudUser.objects.order_by("user_id").first().pk])),
-        ("search", reverse("search") + "?q=门&all=1"),
+        ("search", reverse("search") + "?q=徐"),
         ("catalog", reverse("mall:commodity-list")),
         ("commodity", reverse("mall:commodity-detail", args=[Commodity.objects.order_by("pk").first().pk])),
         ("orders", reverse("mall:order-list")),
