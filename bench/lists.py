@@ -30,7 +30,7 @@ def deep_url(first: str, keyset: Any, model: Any, page: int, per_page: int) -> s
     order = [
         F(f.lstrip("-")).desc() if f.startswith("-") else F(f).asc(nulls_last=True) for f in keyset.order
     ]
-    row = model.objects.order_by(*order)[(page - 1) * per_page - 1]
+    row = keyset.keyed(model.objects.all()).order_by(*order)[(page - 1) * per_page - 1]
     return f"{first}?{urlencode({'cursor': keyset.cursor_at(row)})}"
 
 

@@ -29,7 +29,8 @@ class Home(models.Model):
         ordering = ["name", "owner_id"]
         verbose_name = _("home")
         verbose_name_plural = _("homes")
-        # The list's keyset order (devices/selectors.py HOME_PAGES); the name search has its trigram index.
+        # The model's order (the admin's, a user's homes). The homes list pages by the name's search key instead,
+        # and the name search has its trigram index: both on PostgreSQL only (devices/migrations/0007, 0009).
         indexes = [models.Index(fields=["name", "owner_id"], name="home_name_keyset")]
 
     def __str__(self) -> str:
@@ -121,7 +122,9 @@ class Device(models.Model):
         ordering = ["name", "device_id"]
         verbose_name = _("device")
         verbose_name_plural = _("devices")
-        # The lists' keyset order (devices/selectors.py), alone and after each filter that is a column.
+        # The model's order alone and after each filter that is a column (the admin's, a home's devices, a
+        # commodity's). The devices list pages by the name's search key, whose indexes are PostgreSQL's only
+        # (devices/migrations/0009, 0010).
         indexes = [
             models.Index(fields=["name", "device_id"], name="device_name_keyset"),
             models.Index(fields=["home", "name", "device_id"], name="device_home_keyset"),

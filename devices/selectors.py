@@ -19,11 +19,15 @@ from devices.models import (
     VoipAuthState,
 )
 from voipadmin.core.keyset import Keyset
-from voipadmin.core.textsearch import name_q
+from voipadmin.core.textsearch import name_key, name_q
 
-# Each list's order, served by a composite index ending in the primary key (devices/models.py).
-HOME_PAGES = Keyset("homes", ("name", "owner_id"))
-DEVICE_PAGES = Keyset("devices", ("name", "device_id"))
+# Each list's order, served by a composite index ending in the primary key (devices/models.py). The two lists
+# that search names are in the names' own search order (``name_key``: upper-cased, by code point), whose indexes
+# (devices/migrations/0009, 0010) hold a start match as one range in that order: ``?q=王`` reads from the first
+# 王 on, where an index by the bare name was walked past every name before it (260 ms at 5×10^5 homes).
+NAME_KEY = (("name_key", lambda: name_key("name")),)
+HOME_PAGES = Keyset("homes", ("name_key", "owner_id"), keys=NAME_KEY)
+DEVICE_PAGES = Keyset("devices", ("name_key", "device_id"), keys=NAME_KEY)
 HOME_DEVICE_PAGES = Keyset("home-devices", ("name", "device_id"))
 RECONCILIATION_RUN_PAGES = Keyset("reconciliation-runs", ("-started_at", "-id"))
 RECONCILIATION_ITEM_PAGES = Keyset("reconciliation-items", ("device_id", "id"))
@@ -38,8 +42,10 @@ MAX_SELECTION = 5000
 def home_list(*, filters: dict[str, Any]) -> QuerySet[Home]:
     qs = Home.objects.all()
     if q := filters.get("q"):
-        qs = qs.filter(Q(owner_id=q) | name_q("name", q))
-    return qs.order_by(*HOME_PAGES.order)
+        # The id is asked apart: OR-ed into the name match, it would keep the name's index from reading a range.
+        by_id = Home.objects.filter(owner_id=q).exists()
+        qs = qs.filter(Q(owner_id=q) | name_q("name", q) if by_id else name_q("name", q))
+    return HOME_PAGES.ordered(qs)
 
 
 def home_devices(*, home: Home) -> QuerySet[Device]:
@@ -61,7 +67,11 @@ def auth_state_q(state: str) -> Q:
 def device_list(*, filters: dict[str, Any]) -> QuerySet[Device]:
     qs = Device.objects.select_related("home", "voip_auth")
     if q := filters.get("q"):
-        qs = qs.filter(Q(device_id=q) | Q(uuid=q) | name_q("name", q))
+        # As in home_list: the ids apart, so a name's start is one range of its index.
+        by_id = Q(device_id=q) | Q(uuid=q)
+        qs = qs.filter(
+            by_id | name_q("name", q) if Device.objects.filter(by_id).exists() else name_q("name", q)
+        )
     if (vas_type := filters.get("vas_type")) is not None:
         qs = qs.filter(Exists(DeviceVasType.objects.filter(device=OuterRef("pk"), vas_type=vas_type)))
     if filters.get("voip") == "yes":
@@ -76,7 +86,7 @@ def device_list(*, filters: dict[str, Any]) -> QuerySet[Device]:
             device=OuterRef("pk"), is_permanent=False, end_at__gte=now, end_at__lte=now + timedelta(days=days)
         )
         qs = qs.filter(Exists(ending))
-    return qs.order_by(*DEVICE_PAGES.order)
+    return DEVICE_PAGES.ordered(qs)
 
 
 def device_services(*, device: Device) -> list[DeviceService]:

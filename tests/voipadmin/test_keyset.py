@@ -111,7 +111,7 @@ def test_devices_list_round_trip_and_back_from_page_three(viewer_client: Client)
         response = viewer_client.get(url, {"cursor": page.next_cursor})
     seen = [pk for p in pages for pk in p]
     assert len(pages) == 3 and len(seen) == len(set(seen)) == 130
-    assert seen == list(Device.objects.order_by("name", "device_id").values_list("pk", flat=True))
+    assert seen == list(DEVICE_PAGES.ordered(Device.objects.all()).values_list("pk", flat=True))
     # On page 3, "Previous" twice is page 1 again; "First" is the list without a cursor.
     html = response.content.decode()
     assert ('rel="next"' not in html and ">First<" in html) or ">第一页<" in html
@@ -154,8 +154,8 @@ def test_a_tampered_truncated_or_other_lists_cursor_is_a_400(ops_client: Client,
         "commodities": reverse("mall:commodity-list"),
         "reconciliation": reverse("devices:reconciliation-detail", args=[run.pk]),
     }
-    valid = DEVICE_PAGES.cursor_at(devices[0])
-    other = valid if name != "devices" else HOME_PAGES.cursor_at(home)
+    valid = DEVICE_PAGES.cursor_at(DEVICE_PAGES.keyed(Device.objects.all()).get(pk=devices[0].pk))
+    other = valid if name != "devices" else HOME_PAGES.cursor_at(HOME_PAGES.keyed(Home.objects.all()).get())
     for raw in _forged(valid, other):
         for extra in ({}, HTMX):
             response = ops_client.get(urls[name], {"cursor": raw}, **extra)

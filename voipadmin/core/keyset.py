@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -131,10 +132,25 @@ def _value(row: Any, name: str) -> Any:
 
 @dataclass(frozen=True)
 class Keyset:
-    """A list's order (``("name", "id")``, ``("-updated_at", "-id")``): its pages, and its cursors."""
+    """A list's order (``("name", "id")``, ``("-updated_at", "-id")``): its pages, and its cursors.
+
+    An order may name an expression instead of a field: ``keys`` pairs each such name with a function that builds
+    it for the database in use (``(("name_key", lambda: name_key("name")),)``). ``keyed`` adds them to a query as
+    columns, so an index on the expression serves the order and each row carries its cursor's values; they are
+    never NULL.
+    """
 
     name: str
     order: tuple[str, ...]
+    keys: tuple[tuple[str, Callable[[], Any]], ...] = ()
+
+    def keyed(self, qs: QuerySet[Model]) -> QuerySet[Model]:
+        """``qs`` with the order's expressions among its columns (a ``.values()`` query's too)."""
+        return qs.annotate(**{name: make() for name, make in self.keys}) if self.keys else qs
+
+    def ordered(self, qs: QuerySet[Model]) -> QuerySet[Model]:
+        """``qs`` in this list's order."""
+        return self.keyed(qs).order_by(*self.order)
 
     @property
     def _salt(self) -> str:
@@ -181,7 +197,9 @@ class Keyset:
         """
         fields = self._fields(backwards)
         ways = {up for _name, up in fields}
-        if len(ways) == 1 and None not in values and not any(_nullable(model, n) for n, _up in fields):
+        keys = {name for name, _make in self.keys}
+        nullable = any(n not in keys and _nullable(model, n) for n, _up in fields)
+        if len(ways) == 1 and None not in values and not nullable:
             row = Tuple(*(F(name) for name, _up in fields))
             return (TupleGreaterThan if ways == {True} else TupleLessThan)(row, values)
         condition: Q | None = None
@@ -195,7 +213,7 @@ class Keyset:
                 strictly = Q(**{f"{name}__gt" if up else f"{name}__lt": value})
                 equal = Q(**{name: value})
                 at_least = Q(**{f"{name}__gte" if up else f"{name}__lte": value})
-                if up and _nullable(model, name):
+                if up and name not in keys and _nullable(model, name):
                     strictly |= Q(**{f"{name}__isnull": True})
                     at_least |= Q(**{f"{name}__isnull": True})
             condition = strictly if condition is None else at_least & (strictly | (equal & condition))
@@ -210,6 +228,7 @@ class Keyset:
         fits the first page).
         """
         backwards = cursor is not None and cursor.direction == "prev"
+        qs = self.keyed(qs)
         walked = qs.filter(self._after(qs.model, cursor.values, backwards)) if cursor is not None else qs
         rows = list(walked.order_by(*self._order_by(backwards))[: per_page + 1])
         more = len(rows) > per_page
