@@ -204,6 +204,32 @@ def test_search_groups_list_id_matches_first_then_names_in_their_order_bounded(v
     assert len(twenty.items) == 10 and not twenty.more
 
 
+def test_lists_are_in_the_names_search_order_and_an_id_is_found_beside_its_namesakes(
+    viewer_client: Client,
+) -> None:
+    """Homes and devices by name upper-cased, by code point (the order their name search reads an index in); a
+    query that is a home's id lists that home with the homes whose names start so."""
+    for owner_id, name in [("h1", "b home"), ("h2", "A home"), ("h3", "a2"), ("h4", "Z"), ("ab", "王家")]:
+        HomeFactory(owner_id=owner_id, name=name)
+    listed = viewer_client.get("/homes/").context["page"].object_list
+    assert [h["name"] for h in listed] == ["A home", "a2", "b home", "Z", "王家"]
+    HomeFactory(owner_id="h9", name="ab cd")
+    found = viewer_client.get("/homes/", {"q": "ab"}).context["page"].object_list
+    assert [h["owner_id"] for h in found] == ["h9", "ab"]  # "AB CD" < "王家"
+    assert [h["owner_id"] for h in viewer_client.get("/homes/", {"q": "a"}).context["page"].object_list] == [
+        "h2",
+        "h3",
+        "h9",
+    ]
+    for name in ("door", "Door 2", "DOOR 1"):
+        DeviceFactory(name=name)
+    assert [d.name for d in viewer_client.get("/devices/", {"q": "do"}).context["page"].object_list] == [
+        "door",
+        "DOOR 1",
+        "Door 2",
+    ]
+
+
 def test_a_short_name_matches_from_the_start_and_the_page_says_so(viewer_client: Client) -> None:
     """One or two characters match a name's start (served by the trigram index), three or more anywhere."""
     first, inner = HomeFactory(name="王伟的家"), HomeFactory(name="老王伟家")
