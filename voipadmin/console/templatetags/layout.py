@@ -73,7 +73,9 @@ class _Fixed:
     superuser: str
     no_role: str
     admin_link: str
-    account_links: str
+    sessions_link: str
+    logout_form: str
+    logout_button: str
 
 
 @functools.lru_cache(maxsize=16)
@@ -106,11 +108,9 @@ def _fixed(language: str | None, prefix: str) -> _Fixed:
         superuser=escape(gettext("superuser")),
         no_role=escape(gettext("no role")),
         admin_link=f'<a href="{escape(reverse("admin:index"))}">{escape(gettext("Django admin"))}</a>\n',
-        account_links=(
-            f'<a href="{escape(reverse("sessions"))}">{escape(gettext("Your sessions"))}</a>\n'
-            f'<form action="{escape(reverse("logout"))}" method="post">{{csrf}}'
-            f'<button type="submit" class="btn btn-small">{escape(gettext("Log out"))}</button></form>\n'
-        ),
+        sessions_link=f'<a href="{escape(reverse("sessions"))}">{escape(gettext("Your sessions"))}</a>\n',
+        logout_form=f'<form action="{escape(reverse("logout"))}" method="post">',
+        logout_button=f'<button type="submit" class="btn btn-small">{escape(gettext("Log out"))}</button></form>\n',
     )
 
 
@@ -158,7 +158,10 @@ def topbar(context: Any) -> SafeString:
             "</select>\n",
             fixed.switch,
             fixed.admin_link if user.is_superuser else "",
-            fixed.account_links.replace("{csrf}", csrf),
+            fixed.sessions_link,
+            fixed.logout_form,
+            csrf,
+            fixed.logout_button,
             "</div>\n</details>\n",
         ]
     parts.append("</header>")
