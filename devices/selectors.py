@@ -19,7 +19,7 @@ from devices.models import (
     VoipAuthState,
 )
 from voipadmin.core.keyset import Keyset
-from voipadmin.core.textsearch import name_key, name_q
+from voipadmin.core.textsearch import name_key, name_or_id_q
 
 # Each list's order, served by a composite index ending in the primary key (devices/models.py). The two lists
 # that search names are in the names' own search order (``name_key``: upper-cased, by code point), whose indexes
@@ -42,9 +42,7 @@ MAX_SELECTION = 5000
 def home_list(*, filters: dict[str, Any]) -> QuerySet[Home]:
     qs = Home.objects.all()
     if q := filters.get("q"):
-        # The id is asked apart: OR-ed into the name match, it would keep the name's index from reading a range.
-        by_id = Home.objects.filter(owner_id=q).exists()
-        qs = qs.filter(Q(owner_id=q) | name_q("name", q) if by_id else name_q("name", q))
+        qs = qs.filter(name_or_id_q(Home, "name", q, Q(owner_id=q)))
     return HOME_PAGES.ordered(qs)
 
 
@@ -67,11 +65,7 @@ def auth_state_q(state: str) -> Q:
 def device_list(*, filters: dict[str, Any]) -> QuerySet[Device]:
     qs = Device.objects.select_related("home", "voip_auth")
     if q := filters.get("q"):
-        # As in home_list: the ids apart, so a name's start is one range of its index.
-        by_id = Q(device_id=q) | Q(uuid=q)
-        qs = qs.filter(
-            by_id | name_q("name", q) if Device.objects.filter(by_id).exists() else name_q("name", q)
-        )
+        qs = qs.filter(name_or_id_q(Device, "name", q, Q(device_id=q) | Q(uuid=q)))
     if (vas_type := filters.get("vas_type")) is not None:
         qs = qs.filter(Exists(DeviceVasType.objects.filter(device=OuterRef("pk"), vas_type=vas_type)))
     if filters.get("voip") == "yes":

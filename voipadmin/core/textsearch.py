@@ -20,7 +20,7 @@ by the bare name instead, the planner may walk the name's index and test every r
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.db.models.functions import Collate, Upper
 
 SHORT = 3  # characters in a trigram
@@ -35,6 +35,15 @@ def name_q(field: str, q: str) -> Q:
     """Names in ``field`` that match ``q`` by the rule above."""
     lookup = "istartswith" if is_short(q) else "icontains"
     return Q(**{f"{field}__{lookup}": q})
+
+
+def name_or_id_q(model: type[Model], field: str, q: str, by_id: Q) -> Q:
+    """Rows whose name in ``field`` matches ``q``, and the rows ``by_id`` picks where it picks any.
+
+    The ids are asked apart (one indexed ``exists()``): OR-ed into the name match unasked, they would keep the
+    name's index from reading a start match as one range (``name_key`` below)."""
+    names = name_q(field, q)
+    return by_id | names if model._default_manager.filter(by_id).exists() else names
 
 
 def name_key(field: str) -> Upper | Collate:
