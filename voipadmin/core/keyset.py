@@ -145,8 +145,10 @@ class Keyset:
     keys: tuple[tuple[str, Callable[[], Any]], ...] = ()
 
     def keyed(self, qs: QuerySet[Model]) -> QuerySet[Model]:
-        """``qs`` with the order's expressions among its columns (a ``.values()`` query's too)."""
-        return qs.annotate(**{name: make() for name, make in self.keys}) if self.keys else qs
+        """``qs`` with the order's expressions among its columns (a ``.values()`` query's too); one it already
+        selects (``ordered`` added it) is not built again."""
+        missing = {name: make() for name, make in self.keys if name not in qs.query.annotation_select}
+        return qs.annotate(**missing) if missing else qs
 
     def ordered(self, qs: QuerySet[Model]) -> QuerySet[Model]:
         """``qs`` in this list's order."""
