@@ -36,6 +36,14 @@ def test_committed_catalog_has_no_untranslated_or_fuzzy_entry(locale: str) -> No
     assert _problems(po) == []
 
 
+def _obsolete(po_file: Path) -> list[str]:
+    """Entries the extraction no longer finds in the source (kept as ``#~`` comments, no longer translated)."""
+    out = subprocess.run(
+        ["msgattrib", "--only-obsolete", str(po_file)], capture_output=True, text=True, check=True
+    ).stdout
+    return [line[9:] for line in out.splitlines() if line.startswith("#~ msgid ") and line != '#~ msgid ""']
+
+
 def _checksums(folder: Path) -> dict[str, str]:
     return {
         str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -44,7 +52,9 @@ def _checksums(folder: Path) -> dict[str, str]:
 
 
 def test_every_string_in_the_source_is_in_both_catalogs(tmp_path: Path, settings, monkeypatch) -> None:
-    """Re-extract the strings into a copy of the catalogs: nothing new may appear untranslated."""
+    """Re-extract the strings into a copy of the catalogs: nothing new may appear untranslated, and no translation
+    may drop out. A string the code still shows but extraction cannot see (a ``gettext`` call inside an f-string)
+    would leave the catalog at the next ``make makemessages`` and be shown in English to every reader."""
     # makemessages writes a file's strings to the catalogs of a locale folder beside one of its parents (./locale
     # here), not to LOCALE_PATHS[0]: so it runs in a copy of the whole source, never on the real catalogs.
     real = _checksums(ROOT / "locale")
@@ -59,4 +69,6 @@ def test_every_string_in_the_source_is_in_both_catalogs(tmp_path: Path, settings
         locale: _problems(src / "locale" / locale / "LC_MESSAGES" / "django.po") for locale in LOCALES
     }
     assert problems == {locale: [] for locale in LOCALES}
+    dropped = {locale: _obsolete(src / "locale" / locale / "LC_MESSAGES" / "django.po") for locale in LOCALES}
+    assert dropped == {locale: [] for locale in LOCALES}
     assert _checksums(ROOT / "locale") == real

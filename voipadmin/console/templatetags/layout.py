@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, get_language_info, gettext, ngettext
+from django.utils.translation import get_language, get_language_info, ngettext
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -39,6 +39,23 @@ MAIN_NAV: tuple[tuple[str, Any, str | None], ...] = (
     ("syncs", _("Syncs"), "/syncs"),
     ("schedules", _("Schedules"), "/schedules"),
 )
+
+# The header's fixed words, marked here (gettext cannot see a call inside an f-string).
+WORDS = {
+    "brand": _("VoIP admin"),
+    "main": _("Main"),
+    "search_label": _("Search by id, uuid, openId or name"),
+    "search_hint": _("Device, home, order, user id, openId, name…"),
+    "alerts": _("Alerts"),
+    "language": _("Language"),
+    "time_zone": _("Time zone"),
+    "switch": _("Switch"),
+    "superuser": _("superuser"),
+    "no_role": _("no role"),
+    "admin": _("Django admin"),
+    "sessions": _("Your sessions"),
+    "log_out": _("Log out"),
+}
 
 
 @functools.lru_cache(maxsize=16)
@@ -80,17 +97,18 @@ class _Fixed:
 
 @functools.lru_cache(maxsize=16)
 def _fixed(language: str | None, prefix: str) -> _Fixed:
+    w = {key: escape(text) for key, text in WORDS.items()}
     search_url = escape(reverse("search"))
     return _Fixed(
         brand_and_nav=(
-            f'<a class="brand" href="{escape(reverse("overview"))}">{escape(gettext("VoIP admin"))}</a>\n'
-            f'<nav aria-label="{escape(gettext("Main"))}">\n<ul class="nav">\n'
+            f'<a class="brand" href="{escape(reverse("overview"))}">{w["brand"]}</a>\n'
+            f'<nav aria-label="{w["main"]}">\n<ul class="nav">\n'
         ),
         search=(
             f'</ul>\n</nav>\n<form class="search" role="search" action="{search_url}" method="get">\n'
-            f'<label class="visually-hidden" for="global-search">{escape(gettext("Search by id, uuid, openId or name"))}'
+            f'<label class="visually-hidden" for="global-search">{w["search_label"]}'
             '</label>\n<input id="global-search" type="search" name="q" maxlength="200" '
-            f'placeholder="{escape(gettext("Device, home, order, user id, openId, name…"))}" autocomplete="off" '
+            f'placeholder="{w["search_hint"]}" autocomplete="off" '
             f'hx-get="{search_url}?dropdown=1" hx-trigger="input changed delay:300ms" '
             'hx-target="#search-dropdown" hx-swap="innerHTML" hx-push-url="false" aria-controls="search-dropdown">\n'
             '<div id="search-dropdown" class="search-dropdown" aria-live="polite"></div>\n</form>\n'
@@ -98,19 +116,19 @@ def _fixed(language: str | None, prefix: str) -> _Fixed:
         alerts_url=escape(reverse("alerts")),
         bell=(
             f'<img class="bell-icon" src="{escape(static("bell.svg"))}" alt="" width="16" height="16">'
-            f'<span class="visually-hidden">{escape(gettext("Alerts"))}:</span>\n'
+            f'<span class="visually-hidden">{w["alerts"]}:</span>\n'
         ),
-        language_label=f'<label for="lang-select">{escape(gettext("Language"))}</label>\n',
-        time_zone_label=f'<label for="tz-select">{escape(gettext("Time zone"))}</label>\n',
-        switch=f'<button type="submit" class="btn btn-small">{escape(gettext("Switch"))}</button>\n</form>\n',
+        language_label=f'<label for="lang-select">{w["language"]}</label>\n',
+        time_zone_label=f'<label for="tz-select">{w["time_zone"]}</label>\n',
+        switch=f'<button type="submit" class="btn btn-small">{w["switch"]}</button>\n</form>\n',
         set_language=escape(reverse("set_language")),
         set_time_zone=escape(reverse("set_timezone")),
-        superuser=escape(gettext("superuser")),
-        no_role=escape(gettext("no role")),
-        admin_link=f'<a href="{escape(reverse("admin:index"))}">{escape(gettext("Django admin"))}</a>\n',
-        sessions_link=f'<a href="{escape(reverse("sessions"))}">{escape(gettext("Your sessions"))}</a>\n',
+        superuser=w["superuser"],
+        no_role=w["no_role"],
+        admin_link=f'<a href="{escape(reverse("admin:index"))}">{w["admin"]}</a>\n',
+        sessions_link=f'<a href="{escape(reverse("sessions"))}">{w["sessions"]}</a>\n',
         logout_form=f'<form action="{escape(reverse("logout"))}" method="post">',
-        logout_button=f'<button type="submit" class="btn btn-small">{escape(gettext("Log out"))}</button></form>\n',
+        logout_button=f'<button type="submit" class="btn btn-small">{w["log_out"]}</button></form>\n',
     )
 
 
