@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.db import connection, transaction
-from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,6 +20,7 @@ from tests.factories import AuditEventFactory, DeviceFactory, HomeFactory
 from voipadmin.core import keyset as keyset_module
 from voipadmin.core.keyset import Keyset, KeysetPage, Total, list_total
 from voipadmin.core.models import Alert, AlertRule, AuditEvent, SyncRun
+from voipadmin.core.templatetags.list_tags import total_label
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -222,9 +222,9 @@ def test_homes_show_a_kept_device_count_never_counted_per_request(viewer_client:
 )
 def test_a_total_says_about_only_when_it_is_an_estimate(total: Total, english: str) -> None:
     with translation.override("en"):
-        assert render_to_string("_list_total.html", {"total": total}).strip().endswith(f">{english}</span>")
+        assert total_label(total).endswith(f">{english}</span>")
     with translation.override("zh-hans"):
-        shown = render_to_string("_list_total.html", {"total": total})
+        shown = total_label(total)
         assert ("约" in shown) == total.estimated
 
 
