@@ -6,8 +6,6 @@ starts at the first page.
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -36,11 +34,9 @@ class OrderFilter(ListFilterSet):
     device = django_filters.CharFilter(label=_("Device id"), max_length=64, method="filter_nothing")
     format = django_filters.ChoiceFilter(choices=[("csv", "CSV")], method="filter_nothing")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def choices(self) -> dict[str, list[tuple[str, str]]]:
         malls, sites = selectors.mall_site_choices()  # one small query, never the orders
-        self.filters["mall"].extra["choices"] = malls
-        self.filters["site"].extra["choices"] = [(s, s) for s in sites]
+        return {"mall": malls, "site": [(s, s) for s in sites]}
 
 
 class SubscriptionFilter(ListFilterSet):

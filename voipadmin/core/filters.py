@@ -105,12 +105,50 @@ class ListFilterSet(django_filters.FilterSet):
     ) -> None:
         if data is None and request is not None:
             data = request.GET
-        # The selector builds the real queryset from cleaned_data; ``qs`` is never used, so no query is made.
-        kwargs.setdefault("queryset", self.model._default_manager.none())
-        super().__init__(data, request=request, **kwargs)
+        # Not django-filter's __init__: it copies every filter for each instance, to filter its queryset. Here the
+        # FilterSet only parses (the selector builds the queryset from cleaned_data), so its filters are the
+        # class's own, never changed, and ``qs`` is not there.
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = self.model._default_manager.none()
+        self.request = request
+        self.form_prefix = kwargs.get("prefix")
+        self.filters = self.base_filters
         self.path = request.path if request is not None else ""
         if self.keyset is not None:
             self.hidden = (*type(self).hidden, "cursor")
+
+    @classmethod
+    def _form_class(cls) -> type[forms.Form]:
+        """The form of this list's filters, built once per class: django-filter builds a new form class, and
+        a new field per filter, on every request (0.2 ms of the homes page, 0.7 ms of the orders page). Labels
+        and choices are lazy, so one class serves every language; choices read from the database per request
+        come from ``choices()``."""
+        built = cls.__dict__.get("_built_form")
+        if built is None:
+            fields = {name: filter_.field for name, filter_ in cls.base_filters.items()}
+            built = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            cls._built_form = built
+        return built
+
+    def get_form_class(self) -> type[forms.Form]:
+        return type(self)._form_class()
+
+    def choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Choices of this request's form read from data (a filter's own are fixed in its class)."""
+        return {}
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name, choices in self.choices().items():
+                form.fields[name].choices = choices
+        return self._form
+
+    @property
+    def qs(self) -> Any:
+        raise TypeError("a list's FilterSet parses its query; its selector builds the queryset")
 
     def filter_nothing(self, queryset: Any, name: str, value: Any) -> Any:
         """Every filter's work is the selector's; the FilterSet is the parser."""
