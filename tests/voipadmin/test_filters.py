@@ -187,3 +187,22 @@ def test_a_field_in_error_names_its_message_for_screen_readers(viewer_client: Cl
     described = re.search(r'name="from"[^>]*aria-describedby="([^"]+)"', html)
     assert described is not None
     assert f'id="{described.group(1)}"' in html
+
+
+def test_a_form_built_once_still_reads_the_malls_of_this_request_and_speaks_its_language(
+    viewer_client: Client, orders: None
+) -> None:
+    """The form class is built once per list; the mall and site choices are read per request, the words per reader."""
+    first = viewer_client.get("/mall/orders/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        '<option value="MALL0001">' in first
+        and "MALL0002" not in first
+        and '<option value="US">' not in first
+    )
+    assert "<legend>Status</legend>" in first
+    MallFactory(mall_code="MALL0002", site_code="US", currency="USD")
+    then = viewer_client.get("/mall/orders/?mall=MALL0002&site=US", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert then.status_code == 200
+    page = then.content.decode()
+    assert '<option value="MALL0002" selected>' in page and '<option value="US" selected>' in page
+    assert "<legend>状态</legend>" in page
