@@ -158,20 +158,35 @@ def main() -> int:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-    targets = []
-    for config, label, out, _passes in results:
-        if label.startswith("a"):
-            targets.append(
-                (
-                    f"{config} {label}: 0 errors, p95 {out['p95']:.0f} ms < 300",
-                    out["errors"] == 0 and out["p95"] < 300,
-                )
+    # Every configuration must answer without an error; the targets under pauses hold for the one to run: the
+    # configuration with no error and the lowest p95 under pauses, then the most requests/s without (README.md).
+    runs = {(config, label[0]): out for config, label, out, _passes in results}
+    configs = list(dict.fromkeys(config for config, _label, _out, _passes in results))
+    clean = [c for c in configs if runs[(c, "a")]["errors"] == 0 and runs[(c, "b")]["errors"] == 0]
+    pick = min(clean, key=lambda c: (runs[(c, "a")]["p95"], -runs[(c, "b")]["rps"])) if clean else None
+    targets = [
+        (
+            f"{config} {label}: 0 errors" + (f" at {out['rps']:.0f} req/s" if label[0] == "b" else ""),
+            out["errors"] == 0,
+        )
+        for config, label, out, _passes in results
+    ]
+    print("\nthe pick (no error, lowest p95 under pauses, then most requests/s without):", pick or "none")
+    if pick is not None:
+        paused = runs[(pick, "a")]
+        targets.append(
+            (f"{pick} with pauses and a sync: p95 {paused['p95']:.0f} ms < 300", paused["p95"] < 300)
+        )
+    for config in configs:
+        if config != pick:
+            print(
+                f"  {config}: p95 {runs[(config, 'a')]['p95']:.0f} ms with pauses, {runs[(config, 'b')]['rps']:.0f} req/s without"
             )
-        else:
-            targets.append((f"{config} {label}: 0 errors at {out['rps']:.0f} req/s", out["errors"] == 0))
     print(
         "\nload generator: Locust on the same machine as gunicorn and PostgreSQL", f"({os.cpu_count()} cores)"
     )
+    if pick is None:
+        targets.append(("a configuration with no error", False))
     return 0 if verdicts(targets) else 1
 
 
