@@ -323,6 +323,25 @@ def test_device_panel_lists_only_that_devices_orders(viewer_client: Client, mirr
     assert "Test purchase" not in html and "测试购买" not in html  # a viewer never sees the action
 
 
+def test_the_panels_next_link_opens_the_orders_list_at_that_devices_eleventh_order(
+    viewer_client: Client, mirror: dict
+) -> None:
+    device = mirror["device"]
+    assert Order.objects.filter(device=device).count() > 10
+    html = viewer_client.get(reverse("mall:device-panel", args=[device.device_id]), HTTP_ACCEPT_LANGUAGE="en")
+    page = html.content.decode()
+    [href] = re.findall(r'<a class="btn btn-small" href="([^"]*)">Next</a>', page)
+    href = href.replace("&amp;", "&")
+    assert href.startswith(f"/mall/orders/?device={device.device_id}&cursor=")
+    assert "hx-get" not in page.split('class="pager"')[1].split("</nav>")[0]  # a link away, not a swap
+    following = _ids(viewer_client.get(href).content.decode())
+    shown = _ids(page)
+    assert len(shown) == 10 and following and not set(following) & set(shown)
+    assert set(Order.objects.filter(pk__in=following).values_list("device_id", flat=True)) == {
+        device.device_id
+    }
+
+
 def test_commodity_detail_shows_price_matrix_and_devices(viewer_client: Client, mirror: dict) -> None:
     html = viewer_client.get(reverse("mall:commodity-detail", args=["CMVOIP"])).content.decode()
     assert "9.90" in html and "8.80" in html and "12.00" in html and "27%" in html
