@@ -19,13 +19,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voipadmin.settings")
+from bench.common import django_setup
 
-import django
+# As every benchmark runs: DEBUG off, Redis the cache, the database migrated with its cache table
+# (bench/common.py BENCH_ENV). The database is DATABASE_URL's.
+django_setup(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -141,7 +140,6 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
-    call_command("migrate", verbosity=0)
     if Order.objects.count() < args.orders:
         seed(args.orders, args.devices)
     client = bench_client()
