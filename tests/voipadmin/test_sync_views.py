@@ -133,3 +133,37 @@ def test_a_first_pass_is_announced_as_full(ops_client: Client) -> None:
         reverse("sync-start"), {"kind": "devices"}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert "start a full pass of the devices sync now" in asked.content.decode()
+
+
+def test_a_queued_pass_is_awaited_and_one_a_worker_starts_while_the_list_is_read_is_never_lost(
+    ops_client: Client, monkeypatch: Any
+) -> None:
+    """The list polls after a start until a worker starts the pass; the pass is in the rows or still awaited.
+
+    A worker commits the pass while the page is being read: right after the page's first read of the passes.
+    Had the list read its rows before asking whether a pass is awaited, the new pass would be in neither.
+    """
+    from django.db import connection
+
+    from voipadmin.console import sync_views
+
+    monkeypatch.setattr(sync_views.TASKS["devices"], "delay_on_commit", lambda **kw: None)
+    ops_client.post(reverse("sync-start"), {"kind": "devices", "confirmed": "yes"})
+    awaited = ops_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A pass was queued" in awaited and 'hx-trigger="every 2s"' in awaited
+
+    table = connection.ops.quote_name(SyncRun._meta.db_table)
+    started: list[SyncRun] = []
+
+    def worker_starts_the_pass(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if not started and sql.lstrip().startswith("SELECT") and table in sql:
+            started.append(SyncRun.objects.create(kind="devices", state="running", trigger="user"))
+        return result
+
+    with connection.execute_wrapper(worker_starts_the_pass):
+        html = ops_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert started
+    assert f'id="sync-{started[0].pk}"' in html or "A pass was queued" in html
+    after = ops_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'id="sync-{started[0].pk}"' in after and "A pass was queued" not in after

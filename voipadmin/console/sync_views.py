@@ -37,6 +37,9 @@ def sync_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = SyncFilter(request=request)
     valid = filters.is_valid()
     data = filters.cleaned_data
+    # Asked before the rows are read: a pass a worker starts in between is then in the rows or still awaited.
+    # Asked after, such a pass would be in neither, and the list would stop looking for it.
+    awaiting = _awaiting_worker()
     runs = sync_runs(filters=data)
     context = {
         "filter": filters,
@@ -45,7 +48,7 @@ def sync_list(request: HtmxHttpRequest) -> HttpResponse:
         "page": SYNC_PAGES.page(runs, cursor=data["cursor"], total=True) if valid else None,
         "failures": SyncFailure.objects.select_related("run")[:50],
         "failure_count": SyncFailure.objects.count(),
-        "awaiting": _awaiting_worker(),
+        "awaiting": awaiting,
         "can_start": request.user.has_perm("voipadmin.start_sync"),
         "start_form": SyncStartForm(),
     }
