@@ -20,7 +20,7 @@ WIDGETS = "django/forms/widgets/"
 SELECT_OPTION = WIDGETS + "select_option.html"
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     """``{{ value }}`` in a template: localized, then escaped unless already safe."""
     return conditional_escape(localize(value))
 
@@ -28,7 +28,7 @@ def _text(value: Any) -> str:
 def _attrs(attrs: dict[str, Any]) -> str:
     """attrs.html: True is a bare attribute, False is left out, anything else is ``name="value"``."""
     return "".join(
-        f" {_text(name)}" if value is True else f' {_text(name)}="{conditional_escape(value)}"'
+        f" {text(name)}" if value is True else f' {text(name)}="{conditional_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -36,7 +36,9 @@ def _attrs(attrs: dict[str, Any]) -> str:
 
 def _input(widget: dict[str, Any]) -> str:
     value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
-    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+    return (
+        f'<input type="{text(widget["type"])}" name="{text(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+    )
 
 
 def _input_option(widget: dict[str, Any]) -> str:
@@ -44,21 +46,21 @@ def _input_option(widget: dict[str, Any]) -> str:
     tag = _input(widget)
     if not widget.get("wrap_label"):
         return tag
-    label_for = f' for="{_text(widget["attrs"]["id"])}"' if widget["attrs"].get("id") else ""
-    return f"<label{label_for}>{tag}\n {_text(widget['label'])}</label>"
+    label_for = f' for="{text(widget["attrs"]["id"])}"' if widget["attrs"].get("id") else ""
+    return f"<label{label_for}>{tag}\n {text(widget['label'])}</label>"
 
 
 def _select(widget: dict[str, Any]) -> str | None:
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{text(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+            parts.append(f'\n  <optgroup label="{text(group_name)}">')
         for option in options:
             if option["template_name"] != SELECT_OPTION:
                 return None
             parts.append(
                 f'\n  <option value="{conditional_escape(option["value"])}"{_attrs(option["attrs"])}>'
-                f"{_text(option['label'])}</option>\n"
+                f"{text(option['label'])}</option>\n"
             )
         if group_name:
             parts.append("\n  </optgroup>")

@@ -16,14 +16,15 @@ from urllib.parse import quote
 
 from django import template
 from django.template.backends.utils import csrf_input
+from django.template.defaulttags import querystring
 from django.urls import reverse
-from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from voipadmin.core.keyset import KeysetPage, Total
+from voipadmin.core.renderers import text
 from voipadmin.core.saved_views import list_for_path, normalize, tabs_of
 
 register = template.Library()
@@ -58,12 +59,7 @@ WORDS = {
 
 @functools.lru_cache(maxsize=16)
 def _words(language: str | None) -> dict[str, str]:
-    return {key: escape(text) for key, text in WORDS.items()}
-
-
-def _text(value: Any) -> str:
-    """``{{ value }}`` in a template: localized, then escaped unless already safe."""
-    return conditional_escape(localize(value))
+    return {key: escape(word) for key, word in WORDS.items()}
 
 
 def _joined(errors: Any) -> str:
@@ -93,9 +89,9 @@ def filter_form(context: Any, target: str) -> SafeString:
     target = escape(target)
     path = escape(request.path)
     active = filters.active_count
-    count = f" ({_text(active)})" if active else ""
+    count = f" ({text(active)})" if active else ""
     parts = [
-        saved_views_bar(context, target),
+        saved_views_bar(context, target, w),
         '<details class="filter-fold" open data-filter-fold>\n',
         f'<summary class="btn">{w["filters"]}{count}</summary>\n',
         f'<form id="{target}-filters" class="filters" method="get" action="{path}" hx-get="{path}" '
@@ -123,7 +119,7 @@ def filter_form(context: Any, target: str) -> SafeString:
     ]
     if filters.starts_with_only:
         parts.append(f'<p class="muted search-note">{w["short_query"]}</p>\n')
-    parts.append(_filter_bar(filters, target))
+    parts.append(_filter_bar(filters, target, w))
     # Every value from the request, the filters or a label is escaped above; the rest is this module's markup.
     return mark_safe("".join(parts))  # noqa: S308
 
@@ -148,9 +144,8 @@ def _control(field: Any) -> str:
     return f'<div class="field">\n<label for="{escape(field.id_for_label)}">{label}</label>\n{field}\n{error}</div>\n'
 
 
-def _filter_bar(filters: Any, target: str) -> str:
+def _filter_bar(filters: Any, target: str, w: dict[str, str]) -> str:
     """The date presets and the active filters as chips, each a link to the list without it, and "Clear all"."""
-    w = _words(get_language())
     presets, chips = filters.presets(), filters.chips()
     if not presets and not chips:
         return ""
@@ -178,9 +173,9 @@ def _filter_bar(filters: Any, target: str) -> str:
     return "".join(parts)
 
 
-def saved_views_bar(context: Any, target: str) -> str:
-    """The saved views of the list on this page as tabs, and "save this view" (voipadmin/core/saved_views.py)."""
-    w = _words(get_language())
+def saved_views_bar(context: Any, target: str, w: dict[str, str]) -> str:
+    """The saved views of the list on this page as tabs, and "save this view" (voipadmin/core/saved_views.py);
+    ``w`` is the parts' words in the reader's language."""
     request = context.get("request")
     user = getattr(request, "user", None)
     list_name = list_for_path(request.path) if request is not None else None
@@ -276,15 +271,7 @@ def _quoted(value: Any) -> str:
 
 def _query(get: Any, cursor: str | None) -> str:
     """``{% querystring cursor=… page=None %}``: the request's query with this page's cursor, without ``page``."""
-    params = get.copy()
-    params.pop("page", None)
-    if cursor is None:
-        params.pop("cursor", None)
-    else:
-        params["cursor"] = cursor
-    if not params and not get:
-        return ""
-    return f"?{params.urlencode()}"
+    return querystring(None, get, cursor=cursor, page=None)
 
 
 def _page_link(url: str, query: str, target: str, rel: str, label: str) -> str:
