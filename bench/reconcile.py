@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.common import ensure_database
+from bench.common import django_setup
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,8 +44,6 @@ def main(argv: list[str] | None = None) -> int:
             "bench.reconcile needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…", file=sys.stderr
         )
         return 2
-    ensure_database(db_url)
-
     from tests.fixtures.sandbox import start_sandbox
 
     homes = max(1, args.devices // 2)
@@ -70,16 +68,13 @@ def main(argv: list[str] | None = None) -> int:
                 "CLOUD_CLIENT_SECRET": box.client_secret,
                 "WECHAT_QPS": str(args.qps),
                 "RECONCILE_WORKERS": str(args.workers),
-                "DJANGO_SETTINGS_MODULE": "voipadmin.settings",
                 "VOIPADMIN_CELERY_DIR": str(Path(tmp) / "celery"),
+                # The cache (WeChat's rate limit, the run's locks) on the broker's database, flushed below.
+                "REDIS_URL": broker,
             }
         )
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        # As every benchmark runs, DEBUG off (it would keep every query of the pass); the workers inherit it.
+        django_setup(db_url)
         _flush_broker(broker)
         if not args.skip_sync:
             _bench_sync()
